@@ -1,0 +1,85 @@
+# `make run`: set up everything and start the assistant.  `make test`: set up and run every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+RASA      := $(VENV)/bin/rasa
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+TRAIN_INPUTS := config.yml domain.yml content/red_flags.yml $(shell find data -name '*.yml' 2>/dev/null) \
+                $(wildcard bot/nlu/*.py)
+
+.PHONY: help setup run test lint content train validate story-test eval bench browser-deps clean
+
+help:
+	@echo "make run    set up and start the assistant (Rasa :5005, actions :5055, web :8000)"
+	@echo "make test   set up and run every test (lint, data validation, pytest, story tests)"
+	@echo "make eval   NLU report on tests/nlu/heldout.yml (+ confusion matrix PNG in reports/)"
+	@echo "make bench  benchmarks: train time, model-ready time, memory, REST latency, detector cost"
+
+# --- set-up -----------------------------------------------------------------------------------
+$(VENV)/.installed: requirements.lock
+	@python310="$$(scripts/find_python310.sh)" && echo "using $$python310" && \
+	  { [ -x $(PY) ] || "$$python310" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	$(PY) -m pip check
+	@touch $@
+
+build/spacy-en/meta.json: $(VENV)/.installed bot/nlp.py
+	$(PY) -m bot.nlp
+
+.env:
+	cp .env.example .env
+
+setup: $(VENV)/.installed build/spacy-en/meta.json .env
+
+models/.trained: $(VENV)/.installed build/spacy-en/meta.json $(TRAIN_INPUTS)
+	$(RASA) train --fixed-model-name toh --out models --quiet
+	@touch $@
+
+train: models/.trained
+
+content: setup
+	$(PY) -m bot content import
+
+# Debian's Chromium for the browser tests (a test tool's own browser download fails here).
+browser-deps:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
+
+# --- run ----------------------------------------------------------------------------------------
+run: setup train content
+	$(PY) -m bot.launch
+
+# --- checks -------------------------------------------------------------------------------------
+lint: setup
+	$(VENV)/bin/ruff check bot actions tests scripts
+	$(VENV)/bin/mypy
+
+validate: setup
+	$(RASA) data validate --domain domain.yml --data data --config config.yml
+
+story-test: train
+	$(RASA) test core --stories tests/test_stories.yml --model models/toh.tar.gz \
+	  --endpoints endpoints.yml --fail-on-prediction-errors --out build/story-results
+
+test: setup train browser-deps
+	$(MAKE) --no-print-directory lint validate
+	$(PY) -m bot content lint --dir content
+	$(PY) -m pytest -p no:cacheprovider
+	$(MAKE) --no-print-directory story-test
+
+eval: train
+	$(PY) scripts/evaluate_nlu.py
+
+bench: train
+	$(PY) scripts/bench_detector.py
+	$(PY) scripts/bench_assistant.py
+
+clean:
+	rm -rf build models reports .pytest_cache

@@ -1,0 +1,33 @@
+"""Answer an FAQ topic from the content store, read when the question is asked."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import ContentAction, channel_of
+from bot.content.errors import AnswerNotFound
+from bot.replies import topic_of_intent
+
+
+class ActionAnswerFaq(ContentAction):
+    """``faq_<topic>`` → the published answer for ``<topic>``, for the patient's channel."""
+
+    def name(self) -> str:
+        """Name in domain.yml."""
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Send the answer and remember the topic."""
+        topic = topic_of_intent((tracker.latest_message.get("intent") or {}).get("name"))
+        channel = channel_of(tracker)
+        try:
+            reply = self.replies().topic(topic or "", channel)
+        except AnswerNotFound:
+            reply = self.replies().message("not_understood", channel)
+        dispatcher.utter_message(**reply.as_message())
+        return [SlotSet("last_topic", reply.content_id if topic else None)]

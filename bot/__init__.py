@@ -1,0 +1,1 @@
+"""The TOH patient-education assistant: content store, red-flag safety layer, channels."""

@@ -1,0 +1,67 @@
+"""What every patient channel does to a message before Rasa sees it, and to the replies after.
+
+- Text starting with "/" is plain text on patient channels: Rasa would read "/deny" or
+  "/greet{...}" as an intent and skip the NLU pipeline (and so red-flag screening). Only the exact
+  payloads of our own buttons (``/faq_duration``…) pass as intents.
+- Control characters and NUL bytes are dropped; very long text is cut to ``MAX_CHARS`` (the
+  head is kept: that is what the red-flag screen and the classifier read).
+- A turn that produced no reply gets the "temporarily unavailable" message: never silence.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_CHARS = 2000
+# Only the head is kept, so only the head is scanned: a megabyte of text costs no more than this.
+_SCAN_CHARS = 4 * MAX_CHARS
+BUTTON_PAYLOAD = re.compile(r"^/(faq_[a-z_]+|none_of_these|greet|help|request_human)$")
+_LEADING_SLASHES = re.compile(r"^[\s/\\]+")
+_FALLBACK_UNAVAILABLE = (
+    "Sorry, I am having trouble right now. If this is urgent, call 911 or your clinic."
+)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A patient's message made safe for Rasa."""
+
+    text: str
+    empty: bool = False
+    truncated: bool = False
+    was_command: bool = False
+
+
+def _printable(raw: str) -> str:
+    kept = (ch for ch in raw if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return "".join(kept).strip()
+
+
+def clean_inbound(raw: object) -> Inbound:
+    """Normalise what a patient sent into text Rasa can safely parse."""
+    if isinstance(raw, (bytes, bytearray)):
+        raw = bytes(raw[: 4 * _SCAN_CHARS]).decode("utf-8", errors="replace")
+    if not isinstance(raw, str):
+        return Inbound(text="", empty=True)
+    cut_before_scan = len(raw) > _SCAN_CHARS
+    text = _printable(raw[:_SCAN_CHARS])
+    if not text:
+        return Inbound(text="", empty=True)
+    if BUTTON_PAYLOAD.match(text):
+        return Inbound(text=text)
+    was_command = text.startswith(("/", "\\"))
+    if was_command:
+        text = _LEADING_SLASHES.sub("", text) or "help"
+    truncated = cut_before_scan or len(text) > MAX_CHARS
+    return Inbound(text=text[:MAX_CHARS], truncated=truncated, was_command=was_command)
+
+
+def unavailable_text(fetch: object = None) -> str:
+    """The "temporarily unavailable" line, from the store when reachable."""
+    if callable(fetch):
+        try:
+            return str(fetch())
+        except Exception:  # noqa: BLE001 - the store being down is why we are here
+            pass
+    return _FALLBACK_UNAVAILABLE

@@ -1,0 +1,311 @@
+"""The SMS channel: Twilio's webhook in, Twilio's REST API out (``POST /webhooks/sms/webhook``).
+
+Why not Rasa's ``TwilioInput``: it checks no ``X-Twilio-Signature``, sends with Twilio's blocking
+client on the event loop, and holds the webhook open while Rasa thinks. Here:
+
+1. the webhook checks the signature (403 if missing or wrong) against ``webhook_url`` (the public
+   URL Twilio calls, behind proxies) or else the request's own URL, answers at once with empty
+   TwiML, and handles the message in a background task;
+2. STOP/START/HELP keywords are answered by us; an opted-out number gets nothing more;
+3. a reply of "2" to a numbered list becomes the second button's payload (state shared by every
+   replica, see ``sms_state``); other text goes through ``clean_inbound``; an empty body gets
+   ``empty_message``;
+4. Rasa's messages for the turn (``sms_text`` wording: the output channel is named ``sms``) are
+   collected, cut to two segments each, buttons turned into "Reply 1 for ..., 2 for ...", and
+   sent through ``TwilioMessages`` (retries, no blocking). A turn with no message gets
+   ``unavailable``.
+
+The conversation id Rasa sees is the pseudonym of the phone number: trackers and logs never hold
+the number; only the output channel of the turn knows where to send.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request, RequestParameters
+from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
+
+from bot.channels import sms_text
+from bot.channels.inbound import clean_inbound
+from bot.channels.sms_state import SmsState
+from bot.channels.turns import UNAVAILABLE, ChannelLines, OnNewMessage, run_turn, shared_services
+from bot.channels.twilio_api import DEFAULT_API_BASE, TwilioAccount, TwilioMessages
+from bot.config import Settings, get_settings
+from bot.privacy import pseudonym
+from bot.wiring import Services
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "sms"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+SIGNATURE_HEADER = "X-Twilio-Signature"
+PLACEHOLDER_SID = "AC" + "x" * 32
+PLACEHOLDER_TOKEN = "placeholder-auth-token"
+PLACEHOLDER_NUMBER = "+15550100000"
+DEFAULT_TURN_TIMEOUT = 120.0  # the webhook is already answered: give Rasa time
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One SMS as Twilio posted it."""
+
+    phone: str
+    body: str
+    message_sid: str | None
+
+
+class SmsOutput(OutputChannel):
+    """Collects one turn's messages as ready-to-send SMS bodies (sent after the turn)."""
+
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+        self.choices: list[str] | None = None  # payloads of the last numbered list, if any
+
+    @classmethod
+    def name(cls) -> str:
+        """``sms``: the NLG and ``ReplyService`` pick ``sms_text`` by this name."""
+        return CHANNEL
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """One SMS, cut to two segments."""
+        if text and text.strip():
+            self.bodies.append(sms_text.cut(text))
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """The text with the buttons as a numbered list; the list's payloads are remembered."""
+        usable = [b for b in buttons if b.get("title") and b.get("payload")]
+        if not usable:
+            await self.send_text_message(recipient_id, text)
+            return
+        self.bodies.extend(sms_text.with_choices(text or "", [str(b["title"]) for b in usable]))
+        self.choices = [str(b["payload"]) for b in usable]
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        """Custom payloads are for web clients: never text raw JSON to a patient."""
+        logger.debug("sms: custom payload not sent by SMS")
+
+
+class SmsInput(InputChannel):
+    """Twilio SMS in and out, with signature checks and carrier keywords."""
+
+    def __init__(
+        self,
+        account: TwilioAccount,
+        *,
+        webhook_url: str | None = None,
+        services_factory: Callable[[], Services] = shared_services,
+        sender: TwilioMessages | None = None,
+        turn_timeout: float | None = DEFAULT_TURN_TIMEOUT,
+    ) -> None:
+        self.account = account
+        self.webhook_url = webhook_url or None
+        self.turn_timeout = turn_timeout
+        self._services_factory = services_factory
+        self._sender = sender or TwilioMessages(account)
+        self._validator = RequestValidator(account.auth_token)
+        self._state: SmsState | None = None
+        self.lines = ChannelLines(services_factory)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    def name(cls) -> str:
+        """Mounts the webhook at ``/webhooks/sms/webhook``."""
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Build from credentials.yml; blanks fall back to settings, then to placeholders."""
+        return cls.from_settings(credentials or {}, get_settings())
+
+    @classmethod
+    def from_settings(cls, credentials: dict[str, Any], settings: Settings) -> SmsInput:
+        """``credentials`` keys: account_sid, auth_token, twilio_number, webhook_url."""
+        account = TwilioAccount(
+            account_sid=_given(credentials, "account_sid", settings.twilio_account_sid)
+            or PLACEHOLDER_SID,
+            auth_token=_given(credentials, "auth_token", settings.twilio_auth_token)
+            or PLACEHOLDER_TOKEN,
+            number=_given(credentials, "twilio_number", settings.twilio_number)
+            or PLACEHOLDER_NUMBER,
+            api_base=settings.twilio_api_base or DEFAULT_API_BASE,
+        )
+        if account.dry_run:
+            logger.warning("sms: placeholder Twilio credentials, replies are logged, not sent")
+        webhook_url = _given(credentials, "webhook_url", settings.twilio_webhook_url)
+        return cls(account, webhook_url=webhook_url)
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """A health route and Twilio's webhook."""
+        webhook = Blueprint(f"{CHANNEL}_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            form = twilio_form(request)
+            if not self.signed_by_twilio(request, form):
+                logger.warning("sms: refused a webhook call with a missing or wrong signature")
+                return response.text("forbidden", status=403)
+            inbound = inbound_of(form)
+            if inbound is None:
+                return response.text("missing From", status=400)
+            self._in_background(self.handle(inbound, on_new_message))
+            return response.text(EMPTY_TWIML, content_type="text/xml")
+
+        @webhook.listener("before_server_stop")
+        async def finish(*_: Any) -> None:
+            await self.drain()
+            await self._sender.close()
+
+        return webhook
+
+    def signed_by_twilio(self, request: Request, form: RequestParameters) -> bool:
+        """True if ``X-Twilio-Signature`` is Twilio's signature of this URL and form."""
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not signature:
+            return False
+        url = self.webhook_url or request.url
+        return bool(self._validator.validate(url, form, signature))
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the messages being handled in the background."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    def _in_background(self, job: Any) -> None:
+        task = asyncio.get_running_loop().create_task(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("sms: handling failed (%s)", type(task.exception()).__name__)
+
+    async def handle(self, inbound: Inbound, on_new_message: OnNewMessage) -> None:
+        """Everything after the webhook answered: keywords, choices, Rasa, sending."""
+        contact = self.contact_of(inbound.phone)
+        keyword = sms_text.keyword_of(inbound.body)
+        if keyword is sms_text.Keyword.STOP:
+            await self._set_opted_out(contact, True)
+            await self._send(inbound.phone, contact, [await self._line("sms_stop")])
+        elif keyword is sms_text.Keyword.START:
+            await self._set_opted_out(contact, False)
+            await self._send(inbound.phone, contact, [await self._line("sms_start")])
+        elif await self._opted_out(contact):
+            logger.info("sms %s: opted out, message not answered", contact)
+        elif keyword is sms_text.Keyword.HELP:
+            await self._send(inbound.phone, contact, [await self._line("sms_help")])
+        else:
+            await self._converse(inbound, contact, on_new_message)
+
+    async def _converse(self, inbound: Inbound, contact: str, on_new_message: OnNewMessage) -> None:
+        text = await self._chosen_payload(contact, inbound.body)
+        if text is None:
+            cleaned = clean_inbound(inbound.body)
+            if cleaned.empty:
+                await self._send(inbound.phone, contact, [await self._line("empty_message")])
+                return
+            text = cleaned.text
+        output = SmsOutput()
+        message = UserMessage(
+            text, output, contact, input_channel=CHANNEL, message_id=inbound.message_sid
+        )
+        await run_turn(on_new_message, message, timeout=self.turn_timeout, label=f"sms {contact}")
+        await self._remember_choices(contact, output.choices or [])
+        if await self._opted_out(contact):  # STOP arrived while Rasa was thinking
+            return
+        await self._send(inbound.phone, contact, output.bodies or [await self._line(UNAVAILABLE)])
+
+    def contact_of(self, phone: str) -> str:
+        """The pseudonym that stands for ``phone`` everywhere (Rasa, state, logs)."""
+        return pseudonym(phone, self._services_factory().settings.hash_salt)
+
+    async def _send(self, phone: str, contact: str, bodies: list[str]) -> None:
+        for body in bodies:
+            await self._sender.send(phone, body, log_id=contact)
+
+    async def _line(self, item_id: str) -> str:
+        return sms_text.cut(await self.lines.text(item_id, CHANNEL))
+
+    def _store(self) -> SmsState:
+        if self._state is None:
+            services = self._services_factory()
+            self._state = SmsState(services.engine, services.session_factory)
+        return self._state
+
+    async def _opted_out(self, contact: str) -> bool:
+        try:
+            return await asyncio.to_thread(self._store().is_opted_out, contact)
+        except Exception as error:  # noqa: BLE001
+            # Fail open: the patient just texted us, and a reply may say "call 911".
+            logger.error("sms %s: opt-out state unreadable (%s)", contact, type(error).__name__)
+            return False
+
+    async def _set_opted_out(self, contact: str, opted_out: bool) -> None:
+        try:
+            await asyncio.to_thread(self._store().set_opted_out, contact, opted_out)
+            logger.info("sms %s: %s", contact, "opted out" if opted_out else "opted in")
+        except Exception as error:  # noqa: BLE001
+            logger.error("sms %s: opt-out not stored (%s)", contact, type(error).__name__)
+
+    async def _chosen_payload(self, contact: str, body: str) -> str | None:
+        number = sms_text.choice_number(body)
+        if number is None:
+            return None
+        try:
+            return await asyncio.to_thread(self._store().take_choice, contact, number)
+        except Exception as error:  # noqa: BLE001 - then "2" goes to Rasa as text
+            logger.error("sms %s: choices unreadable (%s)", contact, type(error).__name__)
+            return None
+
+    async def _remember_choices(self, contact: str, payloads: list[str]) -> None:
+        try:
+            await asyncio.to_thread(self._store().offer_choices, contact, payloads)
+        except Exception as error:  # noqa: BLE001 - the reply still goes out
+            logger.error("sms %s: choices not stored (%s)", contact, type(error).__name__)
+
+
+def twilio_form(request: Request) -> RequestParameters:
+    """The posted form with blank fields kept.
+
+    Twilio signs every field it posts, ``Body=`` included (an MMS with no text); Sanic's
+    ``request.form`` drops blank values, so the signature of such a message would never match.
+    """
+    content_type = request.headers.get("content-type", "").lower()
+    if not content_type.startswith("application/x-www-form-urlencoded"):
+        return RequestParameters()
+    fields = parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return RequestParameters(fields)
+
+
+def inbound_of(form: RequestParameters) -> Inbound | None:
+    """The SMS in Twilio's form fields; None without a sender."""
+    phone = (form.get("From") or "").strip()
+    if not phone:
+        return None
+    body = form.get("Body") or ""
+    return Inbound(phone=phone, body=body, message_sid=form.get("MessageSid") or None)
+
+
+def _given(credentials: dict[str, Any], key: str, fallback: str) -> str:
+    """A credentials value, unless blank or an unexpanded ``${VAR}``; else ``fallback``."""
+    value = credentials.get(key)
+    text = str(value).strip() if value is not None else ""
+    if not text or text.startswith("${"):
+        return fallback
+    return text

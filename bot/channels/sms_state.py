@@ -1,0 +1,126 @@
+"""What the SMS channel remembers per phone number, shared by every replica: a small table.
+
+One row per contact, keyed by the pseudonym of the phone number (never the number itself):
+whether the patient opted out (STOP) and the button payloads of the last numbered list we sent,
+so a reply of "2" picks the same thing whichever replica receives it.
+
+The table lives on the content store (``Services.engine``) and is created on first use. Calls are
+blocking: the channel runs them in a worker thread.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import Boolean, Column, Float, String, Text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, declarative_base
+
+Base = declarative_base()
+T = TypeVar("T")
+
+CHOICES_TTL_SECONDS = 60 * 60  # a "2" sent the next day should not pick from yesterday's list
+
+
+class SmsContact(Base):
+    """One phone number's SMS state, by pseudonym."""
+
+    __tablename__ = "sms_contacts"
+
+    contact = Column(String(64), primary_key=True)
+    opted_out = Column(Boolean, nullable=False, default=False)
+    choices = Column(Text, nullable=True)  # JSON list of button payloads
+    choices_at = Column(Float, nullable=True)  # epoch seconds
+    updated_at = Column(Float, nullable=False, default=time.time)
+
+
+class SmsState:
+    """Opt-outs and pending numbered choices, on a SQLAlchemy engine."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        session_factory: Callable[[], Session],
+        *,
+        choices_ttl: float = CHOICES_TTL_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._engine = engine
+        self._sessions = session_factory
+        self._ttl = choices_ttl
+        self._clock = clock
+        self._schema_ready = False
+
+    def ensure_schema(self) -> None:
+        """Create the table if it is missing (once per process)."""
+        if not self._schema_ready:
+            Base.metadata.create_all(self._engine, tables=[SmsContact.__table__])
+            self._schema_ready = True
+
+    def is_opted_out(self, contact: str) -> bool:
+        """True if the patient sent STOP and not START since."""
+        self.ensure_schema()
+        with self._sessions() as session:
+            row = session.get(SmsContact, contact)
+            return bool(row and row.opted_out)
+
+    def set_opted_out(self, contact: str, opted_out: bool) -> None:
+        """Record STOP (True) or START (False); pending choices are dropped."""
+
+        def change(row: SmsContact) -> None:
+            row.opted_out = opted_out
+            row.choices = row.choices_at = None
+
+        self._update(contact, change)
+
+    def offer_choices(self, contact: str, payloads: list[str]) -> None:
+        """Remember the payloads of the numbered list just sent (an empty list forgets)."""
+
+        def change(row: SmsContact) -> None:
+            row.choices = json.dumps(payloads) if payloads else None
+            row.choices_at = self._clock() if payloads else None
+
+        self._update(contact, change)
+
+    def take_choice(self, contact: str, number: int) -> str | None:
+        """The payload numbered ``number`` in the pending list, which is then forgotten."""
+
+        def change(row: SmsContact) -> str | None:
+            payloads = self._pending(row)
+            if not 1 <= number <= len(payloads):
+                return None
+            row.choices = row.choices_at = None
+            return payloads[number - 1]
+
+        return self._update(contact, change)
+
+    def _pending(self, row: SmsContact) -> list[str]:
+        if not row.choices or row.choices_at is None:
+            return []
+        if self._clock() - row.choices_at > self._ttl:
+            return []
+        payloads = json.loads(row.choices)
+        return [str(payload) for payload in payloads] if isinstance(payloads, list) else []
+
+    def _update(self, contact: str, change: Callable[[SmsContact], T]) -> T:
+        """Apply ``change`` to the contact's row (created if new) and commit."""
+        self.ensure_schema()
+        try:
+            return self._update_once(contact, change)
+        except IntegrityError:
+            # Another replica created the row at the same moment: apply the change to theirs.
+            return self._update_once(contact, change)
+
+    def _update_once(self, contact: str, change: Callable[[SmsContact], T]) -> T:
+        with self._sessions() as session:
+            row = session.get(SmsContact, contact)
+            if row is None:
+                row = SmsContact(contact=contact, opted_out=False)
+                session.add(row)
+            result = change(row)
+            row.updated_at = self._clock()
+            session.commit()
+            return result

@@ -1,0 +1,123 @@
+"""What every patient channel does around one Rasa turn: run it safely, never answer with silence.
+
+- ``run_turn`` hands a message to Rasa and never raises: a failure or a turn that takes too long
+  is logged (by exception type, never with the patient's text) and reported as ``False``.
+- ``ChannelLines`` fetches the lines a channel sends on its own (``empty_message``,
+  ``unavailable``, ``sms_help``…) from the content store, with a fixed fallback when the store is
+  unreachable. The store is connected on first use, not at import.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+from functools import lru_cache
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+
+from bot.channels.inbound import unavailable_text
+from bot.replies import ReplyService
+from bot.wiring import Services
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+# Said when the content store cannot be read; the store's reviewed wording wins whenever it can.
+FALLBACK_LINES = {
+    "empty_message": "Sorry, I did not get any text. Please send your question.",
+    "sms_help": "TOH education line. Education only, not medical advice. "
+    "In an emergency, call 911. Reply STOP to stop.",
+    "sms_stop": "You will get no more messages from us. Reply START to resume.",
+    "sms_start": "You are subscribed again. Reply HELP for help or STOP to stop.",
+}
+UNAVAILABLE = "unavailable"
+
+_orphans: set[asyncio.Future[Any]] = set()
+
+
+@lru_cache(maxsize=1)
+def shared_services() -> Services:
+    """One ``Services`` for every channel of this process, built on first use."""
+    return Services()
+
+
+async def run_turn(
+    on_new_message: OnNewMessage, message: UserMessage, *, timeout: float | None, label: str
+) -> bool:
+    """Run one Rasa turn; True if it finished without error within ``timeout`` seconds.
+
+    A turn that times out keeps running in the background (cancelling Rasa mid-turn could leave
+    a conversation half-written); its late output goes wherever its output channel sends it.
+
+    Args:
+        on_new_message: Rasa's handler for a ``UserMessage``.
+        message: the ``UserMessage`` to handle.
+        timeout: seconds to wait for the turn; None waits for ever.
+        label: how to name the turn in logs (channel and pseudonym, never the text).
+    """
+    task = asyncio.ensure_future(on_new_message(message))
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout)
+        return True
+    except asyncio.TimeoutError:
+        logger.warning("%s: turn still running after %ss, answering without it", label, timeout)
+        _keep_until_done(task, label)
+    except asyncio.CancelledError:
+        if not task.cancelled():
+            raise  # we were cancelled ourselves (server shutting down): let it propagate
+        logger.error("%s: turn was cancelled", label)
+    except Exception as error:  # noqa: BLE001 - any failure in Rasa must still get an answer
+        _log_failure(label, error)
+    return False
+
+
+def _log_failure(label: str, error: BaseException) -> None:
+    # The exception's message may quote the patient's text: log its type and where it happened.
+    logger.error("%s: turn failed (%s)", label, type(error).__name__)
+    logger.debug("%s: raised at\n%s", label, "".join(traceback.format_tb(error.__traceback__)))
+
+
+def _keep_until_done(task: asyncio.Future[Any], label: str) -> None:
+    _orphans.add(task)
+
+    def _done(finished: asyncio.Future[Any]) -> None:
+        _orphans.discard(finished)
+        if not finished.cancelled() and finished.exception() is not None:
+            _log_failure(label, finished.exception())  # type: ignore[arg-type]
+
+    task.add_done_callback(_done)
+
+
+class ChannelLines:
+    """Content lines a channel sends by itself, read from the store at send time."""
+
+    def __init__(self, services_factory: Callable[[], Services] = shared_services) -> None:
+        """``services_factory`` returns the process's ``Services``; called on first use only."""
+        self._services_factory = services_factory
+        self._replies: ReplyService | None = None
+
+    def _reply_service(self) -> ReplyService:
+        if self._replies is None:
+            services = self._services_factory()
+            self._replies = ReplyService(services.uow, hash_salt=services.settings.hash_salt)
+        return self._replies
+
+    def _fetch(self, item_id: str, channel: str) -> str:
+        return self._reply_service().message(item_id, channel).text
+
+    def text_now(self, item_id: str, channel: str) -> str:
+        """The line's text for ``channel`` (blocking; run it off the event loop)."""
+        if item_id == UNAVAILABLE:
+            return unavailable_text(lambda: self._fetch(UNAVAILABLE, channel))
+        try:
+            return self._fetch(item_id, channel)
+        except Exception as error:  # noqa: BLE001 - the store being down must not silence us
+            logger.error("content line %s unavailable (%s)", item_id, type(error).__name__)
+            return FALLBACK_LINES.get(item_id) or unavailable_text()
+
+    async def text(self, item_id: str, channel: str) -> str:
+        """The line's text for ``channel``, read in a worker thread."""
+        return await asyncio.to_thread(self.text_now, item_id, channel)

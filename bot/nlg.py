@@ -1,0 +1,67 @@
+"""Rasa NLG that reads every ``utter_*`` response from the content store at answer time.
+
+Runs inside the Rasa server (``endpoints.yml`` → ``nlg: type: bot.nlg.ContentNLG``), so
+escalation guidance needs no action server: a patient with a fever is answered even when the
+action server is down. ``utter_escalate_<tier>`` picks the escalation item of the most severe
+live flag and records the escalation; ``utter_<id>`` is the conversation line ``<id>``.
+If the store cannot answer, the domain's own response text is used: never silence.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import partial
+from typing import Any
+
+from rasa.core.nlg import NaturalLanguageGenerator, TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.replies import ESCALATION_INTENT_PREFIX, Reply, ReplyService
+from bot.wiring import Services
+
+logger = logging.getLogger(__name__)
+UTTER_PREFIX = "utter_"
+ESCALATION_RESPONSE_PREFIX = f"{UTTER_PREFIX}{ESCALATION_INTENT_PREFIX}"
+ALIASES = {"utter_default": "not_understood"}
+
+
+class ContentNLG(NaturalLanguageGenerator):
+    """Responses from the content store, with the domain's responses as the last resort."""
+
+    def __init__(self, endpoint_config: Any = None, domain: Domain | None = None) -> None:
+        self._fallback = TemplatedNaturalLanguageGenerator((domain or Domain.empty()).responses)
+        self._service: ReplyService | None = None
+
+    def replies(self) -> ReplyService:
+        """The reply service, connected on first use."""
+        if self._service is None:
+            services = Services()
+            self._service = ReplyService(services.uow, hash_salt=services.settings.hash_salt)
+        return self._service
+
+    async def generate(
+        self,
+        utter_action: str,
+        tracker: DialogueStateTracker,
+        output_channel: str,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        """The message for ``utter_action``, rendered for ``output_channel``."""
+        build = partial(self._reply, utter_action, tracker, output_channel)
+        try:
+            reply = await asyncio.get_running_loop().run_in_executor(None, build)
+        except Exception:  # noqa: BLE001 - any store failure falls back to the domain text
+            logger.exception("content store failed for %s; using the domain response", utter_action)
+            return await self._fallback.generate(utter_action, tracker, output_channel, **kwargs)
+        return reply.as_message() if reply else None
+
+    def _reply(self, utter_action: str, tracker: DialogueStateTracker, channel: str) -> Reply:
+        if utter_action.startswith(ESCALATION_RESPONSE_PREFIX):
+            tier = utter_action[len(ESCALATION_RESPONSE_PREFIX) :]
+            entities = tracker.latest_message.entities if tracker.latest_message else []
+            return self.replies().escalation(
+                entities, tier, channel=channel, sender_id=tracker.sender_id
+            )
+        message_id = ALIASES.get(utter_action, utter_action[len(UTTER_PREFIX) :])
+        return self.replies().message(message_id, channel)

@@ -1,0 +1,105 @@
+"""Measure the trained model on held-out phrasings: topic accuracy and out-of-scope kept out."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.replies import FAQ_INTENT_PREFIX
+
+
+@dataclass(frozen=True)
+class Example:
+    """One held-out phrasing and the intent it should get."""
+
+    text: str
+    intent: str
+
+
+@dataclass
+class Report:
+    """Predictions over a held-out set."""
+
+    pairs: list[tuple[Example, str]] = field(default_factory=list)
+
+    def _topic_pairs(self) -> list[tuple[Example, str]]:
+        return [(e, p) for e, p in self.pairs if e.intent.startswith(FAQ_INTENT_PREFIX)]
+
+    def _oos_pairs(self) -> list[tuple[Example, str]]:
+        return [(e, p) for e, p in self.pairs if e.intent == "out_of_scope"]
+
+    @property
+    def topic_accuracy(self) -> float:
+        """Share of FAQ phrasings classified as exactly their topic."""
+        pairs = self._topic_pairs()
+        return sum(e.intent == p for e, p in pairs) / max(len(pairs), 1)
+
+    @property
+    def out_of_scope_kept_out(self) -> float:
+        """Share of out-of-scope phrasings that got no FAQ answer."""
+        pairs = self._oos_pairs()
+        return sum(not p.startswith(FAQ_INTENT_PREFIX) for _, p in pairs) / max(len(pairs), 1)
+
+    def misses(self) -> list[tuple[Example, str]]:
+        """Topic phrasings classified wrongly and out-of-scope ones answered as a topic."""
+        wrong_topic = [(e, p) for e, p in self._topic_pairs() if e.intent != p]
+        leaked = [(e, p) for e, p in self._oos_pairs() if p.startswith(FAQ_INTENT_PREFIX)]
+        return wrong_topic + leaked
+
+    def summary(self) -> str:
+        """A short printable report."""
+        counts = Counter(e.intent for e, _ in self.pairs)
+        lines = [
+            f"examples: {len(self.pairs)} ({len(counts)} intents)",
+            f"topic accuracy: {self.topic_accuracy:.1%} over {len(self._topic_pairs())}",
+            f"out-of-scope kept out: {self.out_of_scope_kept_out:.1%} over {len(self._oos_pairs())}",
+        ]
+        lines += [f"  MISS {e.intent:<24} -> {p:<24} {e.text!r}" for e, p in self.misses()]
+        return "\n".join(lines)
+
+
+def read_examples(path: Path) -> list[Example]:
+    """Examples from a Rasa NLU YAML file (``- intent: x`` / ``examples: |``)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    examples = []
+    for block in data.get("nlu", []):
+        for line in str(block.get("examples", "")).splitlines():
+            text = line.strip()[2:].strip() if line.strip().startswith("- ") else ""
+            if text:
+                examples.append(Example(text, block["intent"]))
+    return examples
+
+
+async def evaluate(agent: object, examples: Iterable[Example]) -> Report:
+    """Parse every example with a loaded Rasa ``Agent`` and collect predictions."""
+    report = Report()
+    for example in examples:
+        parsed = await agent.parse_message(example.text)  # type: ignore[attr-defined]
+        report.pairs.append((example, parsed["intent"]["name"]))
+    return report
+
+
+def plot_confusion(report: Report, path: Path) -> Path:
+    """Write a confusion-matrix PNG of the report."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    truth = [e.intent for e, _ in report.pairs]
+    predicted = [p for _, p in report.pairs]
+    labels = sorted(set(truth) | set(predicted))
+    figure, axes = plt.subplots(figsize=(16, 14))
+    ConfusionMatrixDisplay.from_predictions(
+        truth, predicted, labels=labels, ax=axes, xticks_rotation="vertical", colorbar=False
+    )
+    axes.set_title("Held-out NLU: true intent (rows) vs predicted (columns)")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return path

@@ -1,0 +1,113 @@
+"""Turns store content into replies: FAQ answers, conversation lines, suggestions, escalations.
+
+Actions, the NLG and the channels call this; it knows nothing of Rasa. Every reply carries the
+content id and version it used, so the conversation log says which answer a patient saw.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.content import services
+from bot.content.repository import UnitOfWork
+from bot.privacy import pseudonym
+
+FAQ_INTENT_PREFIX = "faq_"
+ESCALATION_INTENT_PREFIX = "escalate_"
+RED_FLAG_ENTITY = "red_flag"
+SUGGESTION_COUNT = 2
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One bot message and the content it came from."""
+
+    text: str
+    content_id: str
+    version: int
+    buttons: list[dict[str, str]] = field(default_factory=list)
+
+    def as_message(self) -> dict[str, Any]:
+        """The message dict Rasa's dispatcher and NLG take; extra keys land in event metadata."""
+        message: dict[str, Any] = {
+            "text": self.text,
+            "content_id": self.content_id,
+            "content_version": self.version,
+        }
+        if self.buttons:
+            message["buttons"] = self.buttons
+        return message
+
+
+def topic_of_intent(intent_name: str | None) -> str | None:
+    """``faq_duration`` → ``duration``; anything else → None."""
+    if intent_name and intent_name.startswith(FAQ_INTENT_PREFIX):
+        return intent_name[len(FAQ_INTENT_PREFIX) :]
+    return None
+
+
+def escalation_targets(entities: Sequence[dict[str, Any]], tier: str) -> list[str]:
+    """Escalation item ids named by the red-flag entities of ``tier``, most severe first."""
+    ids: list[str] = []
+    for entity in entities:
+        if entity.get("entity") == RED_FLAG_ENTITY and entity.get("tier") == tier:
+            escalation = str(entity.get("escalation"))
+            if escalation not in ids:
+                ids.append(escalation)
+    return ids
+
+
+class ReplyService:
+    """Builds replies from the content store, read at answer time."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], *, hash_salt: str) -> None:
+        self._uow = uow_factory
+        self._salt = hash_salt
+
+    def _reply(self, item_id: str, channel: str | None, **extra: Any) -> Reply:
+        answer = services.published_answer(item_id, uow=self._uow())
+        return Reply(answer.text_for(channel), answer.id, answer.version, **extra)
+
+    def topic(self, topic: str, channel: str | None) -> Reply:
+        """The published FAQ answer for ``topic``."""
+        return self._reply(topic, channel)
+
+    def message(self, message_id: str, channel: str | None) -> Reply:
+        """A conversation line (``greeting``, ``not_understood``…)."""
+        return self._reply(message_id, channel)
+
+    def suggestions(self, ranking: Sequence[dict[str, Any]], channel: str | None) -> Reply:
+        """Offer the closest FAQ topics from an intent ranking as buttons, plus "none of these"."""
+        topics = [topic_of_intent(entry.get("name")) for entry in ranking]
+        closest = [topic for topic in topics if topic][:SUGGESTION_COUNT]
+        titles = [services.published_answer(topic, uow=self._uow()).title for topic in closest]
+        buttons = [
+            {"title": title, "payload": f"/{FAQ_INTENT_PREFIX}{topic}"}
+            for topic, title in zip(closest, titles)
+        ]
+        none_title = services.published_answer("none_of_these", uow=self._uow()).title
+        buttons.append({"title": none_title, "payload": "/none_of_these"})
+        return self._reply("suggest_topics", channel, buttons=buttons)
+
+    def escalation(
+        self,
+        entities: Sequence[dict[str, Any]],
+        tier: str,
+        *,
+        channel: str,
+        sender_id: str,
+    ) -> Reply:
+        """The guidance for the most severe flag of ``tier``; the escalation is recorded."""
+        targets = escalation_targets(entities, tier) or [f"esc_{tier}"]
+        answer = services.published_answer(targets[0], uow=self._uow())
+        flags = [str(e.get("value")) for e in entities if e.get("entity") == RED_FLAG_ENTITY]
+        services.record_escalation(
+            uow=self._uow(),
+            flag_ids=flags,
+            tier=tier,
+            channel=channel,
+            conversation=pseudonym(sender_id, self._salt),
+            answer=answer,
+        )
+        return Reply(answer.text_for(channel), answer.id, answer.version)

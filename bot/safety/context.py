@@ -1,0 +1,458 @@
+"""ConText-style context for red-flag mentions (the medspaCy ConText idea, rebuilt for Rasa's pins).
+
+A mention of a red flag escalates only when it is *live*. Trigger phrases put mentions in their
+scope into another status:
+
+- ``negated``      "no fever", "I haven't fallen", "denies chills", "never had cancer"
+- ``historical``   "fell 10 years ago", "had a fever but it's gone"
+- ``hypothetical`` "what if I fall?", "if I get a fever", "in case", "afraid of falling"
+- ``question``     "can TOH cause a fever?", "is numbness a symptom?"
+
+Safety beats calm, so every rule leans towards *live*:
+
+- scopes are short and stop at punctuation and at conjunctions ("no fever but I fell yesterday");
+- pseudo-triggers block look-alikes ("no one helped me after I fell", "not sure if I have a fever");
+- a trigger inside a flag's own words is part of the flag ("I can't put weight on it");
+- a question is only a question about the condition when nobody reports having the sign: "why do
+  I have a fever?", "is my numbness from TOH?" stay live;
+- a time in the past loses to a present marker ("I fell years ago and again yesterday");
+- another person's sign is live ("my mom fell and can't get up").
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from bot.safety.patterns import PatternCompiler
+
+LIVE = "live"
+NEGATED = "negated"
+HISTORICAL = "historical"
+HYPOTHETICAL = "hypothetical"
+QUESTION = "question"
+STATUSES = (LIVE, NEGATED, HISTORICAL, HYPOTHETICAL, QUESTION)
+
+# Rule categories (more than statuses: several categories share a status).
+_STATUS_OF = {
+    "negated": NEGATED, "historical": HISTORICAL, "resolved": HISTORICAL,
+    "hypothetical": HYPOTHETICAL, "intent": HYPOTHETICAL, "question": QUESTION,
+}
+_IGNORE_NAME = {"intent": "hypothetical"}
+_PRECEDENCE = (NEGATED, HISTORICAL, HYPOTHETICAL, QUESTION)
+
+_CLAUSE_BREAK = re.compile(r"[.,;:!?\u2026\n\u2014\u2013()\"]+|-{1,2}")
+_SENTENCE_END = re.compile(r"[.!?\u2026\n]+")
+CONJ_ALL = frozenset(
+    {"but", "however", "although", "though", "yet", "except", "and", "so", "because", "since",
+     "after", "before", "when", "while", "until", "whereas", "which", "who", "then", "plus",
+     "also", "just", "only", "instead", "cause", "cuz", "anyway", "pero", "y"}
+)
+CONJ_STRONG = frozenset(
+    {"but", "however", "although", "though", "yet", "except", "because", "since", "so", "just",
+     "only", "instead", "cause", "cuz", "whereas", "anyway", "pero"}
+)
+_BRIDGE = frozenset(
+    {"it", "they", "that", "this", "these", "those", "both", "all", "be", "have", "now",
+     "completely", "totally", "mostly", "since", "then", "pretty", "much", "of", "them", "'s",
+     "is", "are", "was", "were", "has", "had", "but", "and", ",", "thankfully", "luckily"}
+)
+_PRESENT = frozenset(
+    {"now", "today", "tonight", "yesterday", "currently", "still", "recently", "lately", "just",
+     "new", "started", "again", "morning", "week", "hoy", "ayer"}
+)
+_SUBJECTS = frozenset(
+    {"i", "we", "he", "she", "mom", "mother", "mum", "mama", "dad", "father", "papa", "wife",
+     "husband", "partner", "son", "daughter", "grandma", "grandmother", "grandpa", "grandfather",
+     "granny", "sister", "brother", "aunt", "uncle", "friend", "neighbor", "neighbour",
+     "boyfriend", "girlfriend", "child", "spouse", "patient", "madre", "padre", "esposa",
+     "esposo", "hijo", "hija", "yo"}
+)
+_POSSESSIVES = frozenset({"my", "our", "his", "her", "mi"})
+_MODALS = frozenset(
+    {"can", "could", "should", "would", "will", "shall", "may", "might", "must", "ca", "wo",
+     "'ll", "'d"}
+)
+_AUX = frozenset({"do", "does", "did", "am", "is", "are", "was", "were", "have", "has", "had"})
+_EXPERIENCE = frozenset({"have", "be", "feel", "'ve", "'m"})
+_WH_ALWAYS = frozenset({"what", "how", "why", "which", "who", "whom", "whose", "que", "como"})
+_WH_IF_AUX = frozenset({"when", "where", "cuando"})
+_Q_AUX_START = frozenset(
+    {"can", "could", "does", "do", "did", "is", "are", "will", "would", "should", "shall",
+     "may", "might", "must", "was", "were", "puede"}
+)
+_Q_AUX_NEEDS_MARK = frozenset({"have", "has", "had", "am"})
+_LIST_WORDS = frozenset({"like", "such", "including", "especially", "e.g.", "or", "for"})
+_NOT_QUESTION_SECOND = frozenset({"not", "n't", "nt", "no", "never", "barely", "hardly", "only"})
+_FILLERS = frozenset(
+    {"and", "but", "so", "also", "ok", "okay", "hi", "hello", "hey", "um", "uh", "well", "please",
+     "doc", "doctor", "quick", "question", "q", "then", "oh", "sorry", "thanks", "thank", "you",
+     "just", "another", "one", "more", "hola", "y", "btw", "sir", "maam", "nurse"}
+)
+_SYMPTOM_ING = frozenset(
+    {"swelling", "tingling", "bleeding", "sweating", "shivering", "burning", "aching", "numbing",
+     "throbbing", "limping", "something", "nothing", "anything", "everything", "morning",
+     "evening", "feeling", "thing", "king"}
+)
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """A trigger phrase and what it does to red-flag mentions in its scope.
+
+    ``category``: negated, historical, resolved, hypothetical, intent, question, or pseudo (a
+    look-alike that blocks other triggers it overlaps). ``direction``: forward, backward or both.
+    ``only_flags``: restrict the rule to these flag ids. ``gerund``: applies only when the next
+    word is an -ing verb ("afraid of falling", not "worried about swelling").
+    ``bridge``: a backward scope may cross "but it/they" ("had chills but they went away").
+    ``mid_clause``: not when the trigger opens its clause ("could" in "Could my fever be TOH?"
+    asks a question; in "TOH could cause a fever" it is hypothetical).
+    ``override`` (question rules): what cancels the rule - ``report`` (someone reports the sign:
+    "why do I have a fever?"), ``possessive`` (only "my fever", "swelling in my hip").
+    """
+
+    pattern: str
+    category: str
+    direction: str = "forward"
+    scope: int = 6
+    only_flags: frozenset[str] = frozenset()
+    gerund: bool = False
+    bridge: bool = False
+    mid_clause: bool = False
+    override: str = "report"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A red-flag mention to classify: canonical-token span, flag id, categories it ignores."""
+
+    start: int
+    end: int
+    flag_id: str
+    ignore: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    rule: ContextRule
+    start: int
+    end: int
+
+
+def _rules(category: str, patterns: Iterable[str], **options: object) -> list[ContextRule]:
+    return [ContextRule(p, category, **options) for p in patterns]  # type: ignore[arg-type]
+
+
+_WEIGHT = frozenset({"weight_loss"})
+DEFAULT_RULES: tuple[ContextRule, ...] = tuple(
+    _rules("negated", ["no|not|never|without|nor|neither|sin|nunca", "deny", "negative for",
+                       "free of", "absence of", "no sign|signs|evidence|history of"], scope=6)
+    + _rules("negated", ["rule out", "=ruled out", "none"], direction="both", scope=5)
+    + _rules("historical", [
+        "year|decade ~1 ago", "year back", "?a long time ago", "long ago", "age ago",
+        "last year", "in the past", "back in", "previously", "history of", "use to",
+        "as a child|kid|teen|teenager|baby", "childhood", "year earlier|before|prior",
+        "when i be ?a young|younger|little|kid|child|teenager|teen|small|baby",
+        "born with", "since birth|childhood",
+        "in my|his|her|our teens|twenties|thirties|forties|fifties|sixties|20s|30s|40s|50s|youth"],
+        direction="both", scope=8)
+    + _rules("historical", ["an|my|the old"], scope=2)
+    + _rules("historical", ["always"], scope=6, only_flags=frozenset({"deformity"}))
+    + _rules("resolved", [
+        "=gone", "go away", "resolve", "clear up", "=cleared", "=passed", "be over",
+        "disappear", "subside", "=stopped", "=settled ?down", "=got better", "=healed",
+        "not there anymore", "not anymore", "no longer there", "over it"],
+        direction="backward", scope=10, bridge=True)
+    + _rules("resolved", ["no longer", "not anymore", "not any more"], scope=6)
+    + _rules("hypothetical", ["if|whether|unless", "what if", "even if", "in case",
+                              "suppose|supposing|imagine|hypothetically", "let 's say", "si"],
+             scope=8)
+    + _rules("hypothetical", ["will|would|could|might|may|shall|'ll|gonna",
+                              "can cause|make|give|trigger|happen|develop|get|turn|bring|mean|"
+                              "result|lead"], scope=6, mid_clause=True)
+    + _rules("question", ["should i|we ?be worry|worried|concerned|afraid|scared ?about|of"],
+             scope=8, override="possessive")
+    + _rules("hypothetical", ["risk|chance|chances|odds|likelihood|likely ?of|to",
+                              "prevent|prevention|avoid|avoiding",
+                              "watch for", "watch out for", "look out for", "look for",
+                              "keep an eye on", "careful not to", "so ?that i|we ?do not",
+                              "read|hear|heard that|about|somewhere|online",
+                              "in the future", "someday", "one day", "down the road",
+                              "later on", "eventually"], scope=6)
+    + _rules("hypothetical", ["risk"], direction="backward", scope=2)
+    + _rules("hypothetical", ["to keep|stop", "help keep|stop",
+                              "worried|afraid|scared|concerned|fear|think ?that this|it "
+                              "be|=is|='s|might|could|may"], scope=5)
+    + _rules("hypothetical", ["almost|nearly", "close to"], scope=2)
+    + _rules("hypothetical", [
+        "afraid|scared|fear|frightened|terrified|nervous|worried|worry|concerned|anxious "
+        "of|about"], scope=2, gerund=True)
+    + _rules("question", ["symptom|sign|indicator|indication ?of", "warning sign", "red flag",
+                          "such as", "tell me about", "tell me more", "explain", "what about",
+                          "how about", "info|information on|about|regarding",
+                          "learn|know about", "talk about", "question about|on|regarding",
+                          "wondering about", "curious about"], direction="both", scope=10)
+    + _rules("intent", ["want|wanna|try|need|plan|hope|goal|aim|how|tip|advice|advise|"
+                        "recommend|suggest|ready|decide|should|must|=like",
+                        "have to", "has to", "work on", "tell me to", "told me to", "said to"],
+             scope=6, only_flags=_WEIGHT)
+    + _rules("intent", ["help|benefit|good for"], direction="backward", scope=4,
+             only_flags=_WEIGHT)
+    + _rules("intent", ["diet|dieting|purpose|intentionally|deliberately|exercise|exercising|"
+                        "gym|calorie|ozempic|wegovy|semaglutide|mounjaro|program"],
+             direction="both", scope=8, only_flags=_WEIGHT)
+    + _rules("pseudo", [
+        "in may", "can see|tell|hardly|barely|only", "not only", "not just", "never sure", "no one", "nobody", "no idea", "no clue", "not sure", "unsure",
+        "not certain", "no doubt", "no matter", "not because", "no wonder", "no way",
+        "not know", "idk", "dunno", "not tell", "not remember", "not recall", "not think",
+        "not believe", "wonder|wondering ?if|whether", "not go away", "not going away", "never go away",
+        "not gone", "not stop", "not help", "not better", "no better", "not improve",
+        "no improvement", "not work", "no relief", "not pass", "not to mention", "pass out",
+        "not get any better", "not sure if|whether", "not know if|whether|why",
+        "not diet|dieting|try|trying|on purpose|intentionally", "no diet|reason|explanation",
+        "without try|trying|diet|dieting|reason|explanation|change|changing|meaning|effort",
+        "without do|doing anything", "for no reason",
+        "will|would|can|could|might|may|must|should|shall have|be|feel|seem|look|sound|'ve",
+        "will|would|can|could|might|may|must|should i|we|he|she|it|this|that|my have|be|feel",
+    ])
+)
+
+
+class ContextAnalyzer:
+    """Assigns a status (live, negated, historical, hypothetical, question) to flag mentions."""
+
+    def __init__(
+        self, compiler: PatternCompiler, rules: Sequence[ContextRule] = DEFAULT_RULES
+    ) -> None:
+        self.rules = tuple(rules)
+        self.matcher = Matcher(compiler.canon.nlp.vocab)
+        for index, rule in enumerate(self.rules):
+            self.matcher.add(str(index), compiler.compile(rule.pattern, keywords=False))
+
+    def statuses(self, doc: Doc, targets: Sequence[Target]) -> list[str]:
+        """One status per target, in order. ``doc`` is the canonical doc (see ``patterns``)."""
+        if not targets:
+            return []
+        triggers = self._triggers(doc, targets)
+        layout = _Layout(doc)
+        return [self._status(doc, layout, triggers, target) for target in targets]
+
+    def _triggers(self, doc: Doc, targets: Sequence[Target]) -> list[_Trigger]:
+        found = sorted(
+            ((int(doc.vocab.strings[m]), s, e) for m, s, e in self.matcher(doc)),
+            key=lambda t: (t[1] - t[2], t[1]),
+        )
+        taken: set[int] = set()
+        for target in targets:  # a trigger inside a flag's own words is part of the flag
+            taken.update(range(target.start, target.end))
+        kept: list[_Trigger] = []
+        for index, start, end in found:  # longest first: "what if" beats "if", pseudo blocks
+            if taken.intersection(range(start, end)):
+                continue
+            taken.update(range(start, end))
+            if self.rules[index].category != "pseudo":
+                kept.append(_Trigger(self.rules[index], start, end))
+        return kept
+
+    def _status(
+        self, doc: Doc, layout: _Layout, triggers: list[_Trigger], target: Target
+    ) -> str:
+        categories = {
+            t.rule.category for t in triggers
+            if _applies(doc, layout, t, target) and not _overridden(layout, t.rule, target)
+        }
+        if layout.is_question(target.start) and not layout.reports(target.start, target.end):
+            categories.add("question")
+        categories = {c for c in categories if _IGNORE_NAME.get(c, c) not in target.ignore}
+        if "historical" in categories and layout.present(target.start):
+            categories.discard("historical")
+        statuses = {_STATUS_OF[c] for c in categories}
+        return next((s for s in _PRECEDENCE if s in statuses), LIVE)
+
+
+def _overridden(layout: _Layout, rule: ContextRule, target: Target) -> bool:
+    """A question rule loses to a report of the sign ("why do I have a fever?")."""
+    if rule.category != "question":
+        return False
+    if rule.override == "possessive":
+        return layout.possessed(target.start, target.end)
+    return layout.reports(target.start, target.end)
+
+
+def _applies(doc: Doc, layout: _Layout, trigger: _Trigger, target: Target) -> bool:
+    rule = trigger.rule
+    if rule.only_flags and target.flag_id not in rule.only_flags:
+        return False
+    if rule.gerund and not _next_is_gerund(doc, trigger.end):
+        return False
+    if rule.mid_clause and layout.opens_clause(trigger.start):
+        return False
+    stops = layout.stops_for(rule.category)
+    forward = rule.direction in ("forward", "both") and target.start >= trigger.end
+    if forward:
+        return _forward_reach(stops, trigger.end, rule.scope) > target.start
+    backward = rule.direction in ("backward", "both") and target.end <= trigger.start
+    if backward:
+        limit = _backward_reach(doc, stops, trigger.start, rule.scope, rule.bridge)
+        return target.start >= limit
+    return False
+
+
+def _next_is_gerund(doc: Doc, index: int) -> bool:
+    if index >= len(doc):
+        return False
+    word = doc[index].orth_
+    return word.endswith("ing") and word not in _SYMPTOM_ING
+
+
+def _forward_reach(stops: list[bool], start: int, scope: int) -> int:
+    end = min(len(stops), start + scope)
+    for i in range(start, end):
+        if stops[i]:
+            return i
+    return end
+
+
+def _backward_reach(doc: Doc, stops: list[bool], start: int, scope: int, bridge: bool) -> int:
+    """First token index inside a backward scope ending just before ``start``."""
+    i, limit, bridging = start - 1, max(0, start - scope), bridge
+    while i >= limit:
+        if stops[i]:
+            if not (bridging and _can_bridge(doc, i, start)):
+                return i + 1
+            bridging = False
+            while i > limit and stops[i - 1]:
+                i -= 1
+        i -= 1
+    return limit
+
+
+def _can_bridge(doc: Doc, stop: int, trigger: int) -> bool:
+    between = [doc[j].lemma_ for j in range(stop + 1, trigger)]
+    sentence_end = _SENTENCE_END.fullmatch(doc[stop].orth_) is not None
+    return not sentence_end and all(word in _BRIDGE for word in between)
+
+
+class _Layout:
+    """Per-doc facts: clause boundaries, conjunction segments, questions, report markers."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.punct = [_CLAUSE_BREAK.fullmatch(t.orth_) is not None for t in doc]
+        lemmas = [_conjunction_lemma(doc, t.i) for t in doc]
+        self._stops = {
+            "all": [p or lemma in CONJ_ALL for p, lemma in zip(self.punct, lemmas)],
+            "strong": [p or lemma in CONJ_STRONG for p, lemma in zip(self.punct, lemmas)],
+            "hist": [p or lemma in CONJ_ALL or lemma == "now" for p, lemma in zip(self.punct, lemmas)],
+        }
+        self.clauses = _ranges(self.punct)
+        self.segments = _ranges(self._stops["all"])
+        self._questions = self._question_clauses()
+
+    def stops_for(self, category: str) -> list[bool]:
+        """Which tokens end a scope of this category."""
+        if category in ("hypothetical", "intent"):
+            return self._stops["strong"]
+        if category == "question":
+            return self.punct
+        if category == "historical":
+            return self._stops["hist"]
+        return self._stops["all"]
+
+    def is_question(self, index: int) -> bool:
+        """Is the token in a clause that asks a question (rather than reports)?"""
+        return _containing(self.clauses, index) in self._questions
+
+    def reports(self, index: int, target_end: int) -> bool:
+        """Does the clause around the target report someone's own experience?"""
+        start, end = _containing(self.clauses, index)
+        if self.possessed(index, target_end):
+            return True
+        return any(self._marks_report(i, start) for i in range(start, end))
+
+    def possessed(self, start: int, end: int) -> bool:
+        """"my numbness", "swelling in my hip": someone's own sign, not a general question."""
+        before = start > 0 and self.doc[start - 1].orth_ in _POSSESSIVES
+        return before or any(self.doc[i].orth_ in _POSSESSIVES for i in range(start, end))
+
+    def opens_clause(self, index: int) -> bool:
+        """Is the token the first word of its clause (after fillers like "and", "ok")?"""
+        start, _ = _containing(self.clauses, index)
+        return all(self.doc[i].orth_ in _FILLERS for i in range(start, index))
+
+    def present(self, index: int) -> bool:
+        """Is there a present-time marker near the token ("again", "now", "today")?"""
+        seg_start, seg_end = _containing(self.segments, index)
+        clause_start, clause_end = _containing(self.clauses, index)
+        in_segment = any(self.doc[i].orth_ in _PRESENT for i in range(seg_start, seg_end))
+        again = any(self.doc[i].orth_ == "again" for i in range(clause_start, clause_end))
+        return in_segment or again
+
+    def _marks_report(self, i: int, clause_start: int) -> bool:
+        doc, word = self.doc, self.doc[i].orth_
+        prev = doc[i - 1].orth_ if i > clause_start else ""
+        nxt = doc[i + 1] if i + 1 < len(doc) else None
+        if word in _SUBJECTS and nxt is not None:
+            if prev in _MODALS:  # "could I have a fever?" reports, "can I get a fever?" asks
+                return nxt.lemma_ in _EXPERIENCE
+            return nxt.orth_ not in _MODALS or (i + 2 < len(doc) and doc[i + 2].lemma_ == "not")
+        if word in _POSSESSIVES or word in _SUBJECTS:
+            return prev in _AUX or (prev == "not" and i - 2 >= clause_start
+                                    and doc[i - 2].orth_ in _AUX | _MODALS)
+        return False
+
+    def _question_clauses(self) -> set[tuple[int, int]]:
+        """Clauses that ask; a list after a question ("..., like fever or numbness?") asks too."""
+        questions: set[tuple[int, int]] = set()
+        previous_asks = False
+        for start, end in self.clauses:
+            new_sentence = start == 0 or _SENTENCE_END.fullmatch(self.doc[start - 1].orth_)
+            continues = previous_asks and not new_sentence and self.doc[start].orth_ in _LIST_WORDS
+            previous_asks = continues or self._is_question_clause(start, end)
+            if previous_asks:
+                questions.add((start, end))
+        return questions
+
+    def _is_question_clause(self, start: int, end: int) -> bool:
+        words = [self.doc[i].orth_ for i in range(start, end)]
+        while words and words[0] in _FILLERS:
+            words.pop(0)
+        if not words:
+            return False
+        first, second = words[0], words[1] if len(words) > 1 else ""
+        ends_with_q = end < len(self.doc) and "?" in self.doc[end].orth_
+        if first in _WH_ALWAYS:
+            return True
+        if first in _WH_IF_AUX:
+            return second in _AUX | _MODALS or ends_with_q
+        if first in _Q_AUX_START:
+            return second not in _NOT_QUESTION_SECOND
+        return first in _Q_AUX_NEEDS_MARK and ends_with_q
+
+
+def _conjunction_lemma(doc: Doc, i: int) -> str:
+    """The token's lemma, except that "a while" (ago) is a noun, not the conjunction."""
+    lemma = doc[i].lemma_
+    return "_" if lemma == "while" and i > 0 and doc[i - 1].orth_ == "a" else lemma
+
+
+def _ranges(breaks: list[bool]) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for i, is_break in enumerate(breaks):
+        if is_break:
+            if i > start:
+                out.append((start, i))
+            start = i + 1
+    if start < len(breaks):
+        out.append((start, len(breaks)))
+    return out
+
+
+def _containing(ranges: list[tuple[int, int]], index: int) -> tuple[int, int]:
+    for start, end in ranges:
+        if start <= index < end:
+            return start, end
+    return index, index + 1

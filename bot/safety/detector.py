@@ -1,0 +1,209 @@
+"""Red-flag detection: catalog patterns + temperatures + ConText-style context over a spaCy doc.
+
+>>> detector = RedFlagDetector(load_catalog(Path("content/red_flags.yml")), make_pipeline())
+>>> [f.flag_id for f in detector.live("no fever but I fell yesterday")]
+['fall_injury']
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from bot.safety.catalog import TIER_RANK, Catalog, FlagSpec
+from bot.safety.context import LIVE, ContextAnalyzer, Target
+from bot.safety.patterns import (
+    Canonicalizer,
+    CanonToken,
+    PatternCompiler,
+    TypoCorrector,
+    known_words,
+    matcher_key,
+    split_key,
+)
+from bot.safety.temperature import Reading, find_readings, is_fever
+
+_CUE_WINDOW = 4
+_SENTENCE_END = frozenset({".", "!", "?", "\n"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One red-flag mention: which flag, where (character offsets), and its context status."""
+
+    flag_id: str
+    tier: str
+    escalation_id: str
+    matched: str
+    start: int
+    end: int
+    status: str
+
+
+@dataclass(frozen=True)
+class _Span:
+    flag_id: str
+    start: int
+    end: int
+    ignore: frozenset[str] = frozenset()
+
+
+class RedFlagDetector:
+    """Finds red flags in a patient's message. Build once (it compiles the catalog), reuse."""
+
+    def __init__(self, catalog: Catalog, nlp: Language) -> None:
+        self.catalog = catalog
+        self.nlp = nlp
+        self._flags = {spec.id: spec for spec in catalog.flags}
+        self._canon = Canonicalizer(nlp, catalog.shorthand)
+        compiler = PatternCompiler(self._canon)
+        self._matcher = Matcher(nlp.vocab)
+        for spec in catalog.flags:
+            self._add(compiler, "flag", spec.id, spec.patterns, keywords=True)
+            self._add(compiler, "excl", spec.id, spec.exclude, keywords=False)
+            self._add(compiler, "req", spec.id, spec.requires, keywords=False)
+        self._cues = self._temperature_cues(compiler)
+        self._canon.corrector = TypoCorrector(compiler.keywords, known_words())
+        self._context = ContextAnalyzer(compiler)
+
+    def findings(self, text: str, doc: Doc | None = None) -> list[Finding]:
+        """Every red-flag mention in ``text`` with its status, in text order.
+
+        Args:
+            text: the patient's message.
+            doc: the message already parsed by the same pipeline (reused, not re-parsed).
+        """
+        doc = self._parse(text, doc)
+        tokens = self._canon.tokens(doc)
+        cdoc = self._canon.to_doc(tokens)
+        flags, required = self._spans(cdoc)
+        flags += self._temperature_spans(doc, tokens)
+        targets = [self._target(span) for span in flags + required]
+        statuses = self._context.statuses(cdoc, targets)
+        live_required = {
+            span.flag_id for span, status in zip(required, statuses[len(flags):]) if status == LIVE
+        }
+        found = [
+            self._finding(doc, tokens, span, status)
+            for span, status in zip(flags, statuses)
+            if not self._flags[span.flag_id].requires or span.flag_id in live_required
+        ]
+        return sorted(found, key=lambda f: (f.start, f.end, f.flag_id))
+
+    def live(self, text: str, doc: Doc | None = None) -> list[Finding]:
+        """Live findings only, one per flag id, most severe tier first."""
+        first: dict[str, Finding] = {}
+        for finding in self.findings(text, doc):
+            if finding.status == LIVE:
+                first.setdefault(finding.flag_id, finding)
+        return sorted(first.values(), key=lambda f: (TIER_RANK[f.tier], f.start))
+
+    # --- building --------------------------------------------------------------------------
+
+    def _add(
+        self, compiler: PatternCompiler, kind: str, flag_id: str, patterns: Iterable[str],
+        *, keywords: bool,
+    ) -> None:
+        compiled = [p for pattern in patterns for p in compiler.compile(pattern, keywords=keywords)]
+        if compiled:
+            self._matcher.add(matcher_key(kind, flag_id), compiled)
+
+    def _temperature_cues(self, compiler: PatternCompiler) -> frozenset[str]:
+        cues: set[str] = set()
+        for spec in self.catalog.flags:
+            for cue in spec.temperature.cues if spec.temperature else ():
+                cues.update(lemma for _, lemma in compiler.canon.keys(cue))
+        return frozenset(cues)
+
+    # --- matching --------------------------------------------------------------------------
+
+    def _parse(self, text: str, doc: Doc | None) -> Doc:
+        if doc is None:
+            return self.nlp(text)
+        if doc.text != text:
+            raise ValueError("doc was parsed from a different text")
+        return doc if doc.has_annotation("LEMMA") else self.nlp(text)
+
+    def _spans(self, cdoc: Doc) -> tuple[list[_Span], list[_Span]]:
+        groups: dict[str, list[_Span]] = {"flag": [], "excl": [], "req": []}
+        for match_id, start, end in self._matcher(cdoc):
+            kind, flag_id = split_key(cdoc.vocab.strings[match_id])
+            groups[kind].append(_Span(flag_id, start, end))
+        flags = [s for s in groups["flag"] if not _overlaps_any(s, groups["excl"])]
+        return _longest(flags), _longest(groups["req"])
+
+    def _temperature_spans(self, doc: Doc, tokens: list[CanonToken]) -> list[_Span]:
+        spans = []
+        for spec in self.catalog.flags:
+            rule = spec.temperature
+            if rule is None:
+                continue
+            cue = partial(self._cue_before, doc, tokens)
+            for reading in find_readings(doc.text, cue):
+                if is_fever(reading, rule.celsius_min, rule.fahrenheit_min):
+                    spans.append(_reading_span(spec.id, reading, doc, tokens, rule.ignore_context))
+        return [s for s in spans if s.end > s.start]
+
+    def _cue_before(
+        self, doc: Doc, tokens: list[CanonToken], offset: int, whole_sentence: bool
+    ) -> bool:
+        index = next((i for i, t in enumerate(tokens) if doc[t.orig].idx >= offset), len(tokens))
+        stop = -1 if whole_sentence else max(-1, index - 1 - _CUE_WINDOW)
+        before = range(index - 1, stop, -1)
+        after = range(index + 1, len(tokens)) if whole_sentence else range(0)
+        return self._cue_in(tokens, before) or self._cue_in(tokens, after)
+
+    def _cue_in(self, tokens: list[CanonToken], indexes: range) -> bool:
+        for i in indexes:
+            if tokens[i].surface in _SENTENCE_END:
+                return False
+            if tokens[i].lemma in self._cues:
+                return True
+        return False
+
+    def _target(self, span: _Span) -> Target:
+        spec = self._flags[span.flag_id]
+        return Target(span.start, span.end, span.flag_id, spec.ignore_context | span.ignore)
+
+    def _finding(self, doc: Doc, tokens: list[CanonToken], span: _Span, status: str) -> Finding:
+        spec: FlagSpec = self._flags[span.flag_id]
+        first, last = doc[tokens[span.start].orig], doc[tokens[span.end - 1].orig]
+        start, end = first.idx, last.idx + len(last.text)
+        return Finding(spec.id, spec.tier, spec.escalation, doc.text[start:end], start, end, status)
+
+
+def top_tier(findings: Iterable[Finding]) -> str | None:
+    """The most severe tier among the *live* findings, or ``None`` when nothing is live."""
+    tiers = [f.tier for f in findings if f.status == LIVE]
+    return min(tiers, key=TIER_RANK.__getitem__) if tiers else None
+
+
+def _overlaps_any(span: _Span, others: Sequence[_Span]) -> bool:
+    return any(
+        o.flag_id == span.flag_id and o.start < span.end and span.start < o.end for o in others
+    )
+
+
+def _longest(spans: list[_Span]) -> list[_Span]:
+    """Per flag, keep the longest of overlapping spans."""
+    kept: list[_Span] = []
+    for span in sorted(spans, key=lambda s: (s.start - s.end, s.start)):
+        if not _overlaps_any(span, kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: (s.start, s.flag_id))
+
+
+def _reading_span(
+    flag_id: str, reading: Reading, doc: Doc, tokens: list[CanonToken], ignore: frozenset[str]
+) -> _Span:
+    inside = [
+        i for i, t in enumerate(tokens)
+        if doc[t.orig].idx < reading.end and doc[t.orig].idx + len(doc[t.orig]) > reading.start
+    ]
+    if not inside:
+        return _Span(flag_id, 0, 0)
+    return _Span(flag_id, inside[0], inside[-1] + 1, ignore)

@@ -1,0 +1,140 @@
+"""The web app: the content editor at ``/editor`` and, when present, the demo page at ``/``.
+
+``create_app`` builds the Flask app from ``Services`` (nothing connects until a request needs
+the database). ``serve`` runs it for ``python -m bot web``; ``start_server`` runs it in a
+background thread on a given port and database, for tests (see ``tests/e2e``)::
+
+    with start_server(port=0, database_url="sqlite:////tmp/x.sqlite3") as server:
+        requests.get(server.url + "/editor/login")
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from types import TracebackType
+
+from flask import Flask, redirect, url_for
+from werkzeug.serving import BaseWSGIServer, make_server, run_simple
+from werkzeug.wrappers import Response
+
+from bot.config import load_settings
+from bot.content import accounts  # noqa: F401  (its table joins Base.metadata)
+from bot.web.editor.blueprint import init_editor
+from bot.web.editor.context import EXTENSION
+from bot.wiring import Services
+
+logger = logging.getLogger(__name__)
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+def create_app(services: Services | None = None) -> Flask:
+    """The Flask app for ``services`` (default: from the environment).
+
+    Args:
+        services: The wired content store; tests pass one on a throwaway database.
+
+    Returns:
+        The app, with the editor at ``/editor`` and ``bot.web.site`` at ``/`` if it exists.
+
+    """
+    services = services or Services()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=services.settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session: a long edit must not lose its text
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+    )
+    app.extensions[EXTENSION] = services
+    init_editor(app)
+    _register_site(app)
+    return app
+
+
+def _register_site(app: Flask) -> None:
+    """Mount the demo clinic page at ``/`` if ``bot.web.site`` is there; else send ``/`` on."""
+    try:
+        from bot.web.site import blueprint as site
+    except ImportError as error:
+        if error.name != "bot.web.site":
+            logger.warning("bot.web.site is not mounted: %s", error)
+        app.add_url_rule("/", "root", _to_editor)
+        return
+    app.register_blueprint(site, url_prefix="/")
+
+
+def _to_editor() -> Response:
+    return redirect(url_for("editor.index"))
+
+
+def services_for(database_url: str | None = None) -> Services:
+    """Services from the environment, on ``database_url`` if given."""
+    settings = load_settings()
+    if database_url:
+        settings = replace(settings, database_url=database_url)
+    return Services(settings)
+
+
+def serve(host: str, port: int, *, services: Services | None = None) -> None:
+    """Serve the app until interrupted (werkzeug, one thread per request)."""
+    run_simple(host, port, create_app(services), threaded=True, use_reloader=False,
+               use_debugger=False)
+
+
+@dataclass
+class EditorServer:
+    """A running app in a background thread; ``stop()`` ends it."""
+
+    server: BaseWSGIServer
+    thread: threading.Thread
+    services: Services
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:8123``."""
+        return f"http://{self.server.host}:{self.server.port}"
+
+    def stop(self) -> None:
+        """Stop serving and release the database connections."""
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+        self.server.server_close()
+        self.services.engine.dispose()
+
+    def __enter__(self) -> EditorServer:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.stop()
+
+
+def start_server(
+    port: int = 0,
+    *,
+    database_url: str | None = None,
+    host: str = "127.0.0.1",
+    services: Services | None = None,
+) -> EditorServer:
+    """Start the app on ``host:port`` (0: any free port) in a thread; tables made if missing.
+
+    Args:
+        port: The port to listen on; 0 picks a free one (read it from ``.url``).
+        database_url: The content store to use (default: ``DATABASE_URL``).
+        host: The address to listen on.
+        services: Ready-made services (then ``database_url`` is ignored).
+
+    Returns:
+        The running server; stop it with ``.stop()`` or use it as a context manager.
+
+    """
+    services = services or services_for(database_url)
+    services.ensure_schema()
+    server = make_server(host, port, create_app(services), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="editor-server", daemon=True)
+    thread.start()
+    return EditorServer(server, thread, services)

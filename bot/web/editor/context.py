@@ -1,0 +1,25 @@
+"""What the editor's views need from the app: the wired services and units of work."""
+from __future__ import annotations
+
+from flask import current_app
+
+from bot.content.accounts import SqlAlchemyAccountsUnitOfWork
+from bot.content.repository import UnitOfWork
+from bot.wiring import Services
+
+EXTENSION = "toh_services"
+
+
+def services() -> Services:
+    """The app's ``Services`` (set by ``bot.web.app.create_app``)."""
+    return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
+
+
+def content_uow() -> UnitOfWork:
+    """A fresh unit of work on the content store."""
+    return services().uow()
+
+
+def accounts_uow() -> SqlAlchemyAccountsUnitOfWork:
+    """A fresh unit of work on the editor accounts."""
+    return SqlAlchemyAccountsUnitOfWork(services().session_factory)

@@ -1,0 +1,68 @@
+"""The one place that turns settings into connected objects.
+
+Each entry point (Rasa's NLG and channels, the action server, the CLI, the web editor) builds
+its own ``Services`` lazily on first use; nothing connects at import.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings, get_settings
+from bot.content.models import Base
+from bot.content.repository import SqlAlchemyUnitOfWork
+
+
+def make_engine(database_url: str) -> Engine:
+    """An engine for SQLite or PostgreSQL; SQLite waits for locks instead of failing."""
+    if database_url.startswith("sqlite"):
+        engine = create_engine(
+            database_url, future=True, connect_args={"timeout": 30, "check_same_thread": False}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(database_url, future=True, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@dataclass
+class Services:
+    """Connected building blocks, made once per process from ``settings``."""
+
+    settings: Settings = field(default_factory=get_settings)
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The content store's engine (one pool per process)."""
+        engine = make_engine(self.settings.database_url)
+        _ensure_sqlite_dir(engine)
+        return engine
+
+    @cached_property
+    def session_factory(self) -> sessionmaker[Session]:
+        """Sessions on the content store; objects stay readable after commit."""
+        return sessionmaker(self.engine, future=True, expire_on_commit=False)
+
+    def uow(self) -> SqlAlchemyUnitOfWork:
+        """A fresh unit of work on the content store."""
+        return SqlAlchemyUnitOfWork(self.session_factory)
+
+    def ensure_schema(self) -> None:
+        """Create the content store's tables if they are missing."""
+        Base.metadata.create_all(self.engine)
+
+
+def _ensure_sqlite_dir(engine: Engine) -> None:
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, ":memory:"):
+        Path(str(engine.url.database)).parent.mkdir(parents=True, exist_ok=True)

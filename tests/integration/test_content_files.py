@@ -1,0 +1,162 @@
+"""content/ files ⇄ the store through the CLI: exact round trip, the gate over shipped content,
+and the editorial commands an operator scripts."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from bot.config import REPO_ROOT, get_settings
+from bot.content.files import FOLDERS, read_items
+from bot.content.lint import lint_dir
+
+CONTENT_DIR = REPO_ROOT / "content"
+ITEM_FILES = sorted(p.relative_to(CONTENT_DIR) for f in FOLDERS.values()
+                    for p in (CONTENT_DIR / f).glob("*.yml"))
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A throwaway SQLite store that ``python -m bot`` (in this process) uses."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("CONTENT_DIR", str(CONTENT_DIR))
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def run(*argv: str, stdin: str = "", monkeypatch: pytest.MonkeyPatch | None = None) -> int:
+    if monkeypatch is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return cli.main(list(argv))
+
+
+def test_every_shipped_item_passes_the_publish_gate() -> None:
+    reports = lint_dir(CONTENT_DIR)
+    assert len(reports) == len(ITEM_FILES) > 0
+    failing = {r.item_id: r.messages for r in reports if not r.ok}
+    assert failing == {}
+
+
+def test_lint_command_over_content_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["content", "lint", "--dir", str(CONTENT_DIR)]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(ITEM_FILES)} items, 0 failing" in out
+
+
+def test_import_then_export_gives_back_the_same_bytes(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("content", "import") == 0
+    assert capsys.readouterr().out.strip() == f"{len(ITEM_FILES)} created, 0 updated, 0 unchanged"
+    out = tmp_path / "exported"
+    assert run("content", "export", "--format", "yaml", "--out", str(out)) == 0
+    for relative in ITEM_FILES:
+        assert (out / relative).read_bytes() == (CONTENT_DIR / relative).read_bytes(), relative
+    assert run("content", "import", "--dir", str(out)) == 0
+    assert capsys.readouterr().out.strip().endswith(f"{len(ITEM_FILES)} unchanged")
+
+
+def test_json_export_keeps_the_contract(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run("content", "import")
+    capsys.readouterr()
+    assert run("content", "export", "--format", "json") == 0
+    items = json.loads(capsys.readouterr().out)
+    assert {i["id"] for i in items} == {s.id for s in read_items(CONTENT_DIR)}
+    for item in items:
+        assert {"id", "kind", "tier", "title", "text", "sms_text", "version"} <= set(item)
+
+
+def test_an_operator_scripts_the_whole_workflow(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run("content", "import")
+    for name, role in (("erin", "editor"), ("rita", "reviewer")):
+        assert run("users", "create", "--username", name, "--role", role, "--password-stdin",
+                   stdin="correct horse battery\n", monkeypatch=monkeypatch) == 0
+    capsys.readouterr()
+    assert run("content", "show", "duration", "--format", "yaml") == 0
+    item_file = tmp_path / "duration.yml"
+    item_file.write_text(capsys.readouterr().out.replace(
+        "slowly, over a period of **months**", "slowly, over **months**"), encoding="utf-8")
+    assert run("content", "edit", "duration", "--as", "erin", "--file", str(item_file),
+               "--note", "shorter") == 0
+    assert run("content", "submit", "duration", "--as", "erin") == 0
+    assert run("content", "publish", "duration", "--as", "erin") == 1
+    assert "Only a reviewer or an admin" in capsys.readouterr().err
+    assert run("content", "publish", "duration", "--as", "rita") == 0
+    assert run("content", "history", "duration") == 0
+    history = capsys.readouterr().out
+    assert "published (live)" in history and "erin" in history and "shorter" in history
+    assert run("content", "diff", "duration", "1", "2") == 0
+    assert "[- a period of-]" in capsys.readouterr().out
+    assert run("content", "rollback", "duration", "--to", "1", "--as", "rita") == 0
+    assert run("content", "show", "duration", "--format", "json") == 0
+    shown = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert shown["revision"] == 3 and shown["live"] and "a period of" in shown["text"]
+
+
+def test_a_dose_is_stopped_with_a_one_line_error(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run("content", "import")
+    run("users", "create", "--username", "erin", "--role", "editor", "--password-stdin",
+        stdin="correct horse battery\n", monkeypatch=monkeypatch)
+    text = tmp_path / "text.md"
+    text.write_text("Take 400 mg of ibuprofen.\n", encoding="utf-8")
+    assert run("content", "edit", "duration", "--as", "erin", "--text-file", str(text)) == 0
+    capsys.readouterr()
+    assert run("content", "submit", "duration", "--as", "erin") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: the publish gate refused it:") and '"400 mg"' in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["content", "list"], "run `python -m bot content import` first"),
+        (["content", "history", "duration"], "run `python -m bot content import` first"),
+    ],
+)
+def test_a_store_without_tables_says_to_import(
+    database: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert run(*argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_expected_errors_print_one_line_and_no_traceback(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}", "PATH": "/usr/bin:/bin"}
+    for argv in (["content", "show", "duration"],
+                 ["content", "edit", "duration", "--as", "nobody"],
+                 ["users", "create", "--username", "x", "--role", "admin"]):
+        done = subprocess.run([sys.executable, "-m", "bot", *argv], cwd=REPO_ROOT, env=env,
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                              timeout=120)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+        assert done.stderr.count("\n") == 1, done.stderr
+
+
+def test_the_first_admin_is_made_from_the_command_line(
+    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("users", "create", "--username", "ada", "--role", "admin", "--password-stdin",
+               stdin="correct horse battery\n", monkeypatch=monkeypatch) == 0
+    assert capsys.readouterr().out.strip() == "created admin 'ada'"
+    assert run("users", "list") == 0
+    assert "ada" in capsys.readouterr().out
+    assert run("users", "create", "--username", "bob", "--role", "admin", "--password-stdin",
+               stdin="short\n", monkeypatch=monkeypatch) == 1
+    assert "at least 10 characters" in capsys.readouterr().err

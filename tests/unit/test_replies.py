@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from bot.privacy import pseudonym
+from bot.replies import ReplyService, escalation_targets, topic_of_intent
+from tests.unit.fakes import standard_store
+
+SALT = "test-salt"
+
+
+def service():
+    uow = standard_store()
+    return ReplyService(lambda: uow, hash_salt=SALT), uow
+
+
+def flag(value: str, tier: str, escalation: str) -> dict:
+    return {"entity": "red_flag", "value": value, "tier": tier, "escalation": escalation}
+
+
+def test_topic_of_intent() -> None:
+    assert topic_of_intent("faq_weight_bearing") == "weight_bearing"
+    assert topic_of_intent("greet") is None
+    assert topic_of_intent(None) is None
+
+
+def test_topic_reply_carries_content_id_and_version() -> None:
+    replies, _ = service()
+    message = replies.topic("duration", "rest").as_message()
+    assert message == {"text": "duration web", "content_id": "duration", "content_version": 1}
+    assert replies.topic("duration", "sms").text == "duration sms"
+
+
+def test_suggestions_offer_the_two_closest_topics_then_none_of_these() -> None:
+    replies, _ = service()
+    ranking = [
+        {"name": "nlu_fallback"}, {"name": "faq_driving"}, {"name": "greet"},
+        {"name": "faq_cost"}, {"name": "faq_duration"},
+    ]
+    reply = replies.suggestions(ranking, "rest")
+    assert reply.text == "suggest_topics web"
+    assert reply.buttons == [
+        {"title": "driving title", "payload": "/faq_driving"},
+        {"title": "cost title", "payload": "/faq_cost"},
+        {"title": "none_of_these title", "payload": "/none_of_these"},
+    ]
+
+
+def test_escalation_targets_keep_only_the_winning_tier_in_order() -> None:
+    entities = [
+        flag("fever", "urgent", "esc_infection"),
+        flag("chest_pain", "emergency", "esc_emergency"),
+        flag("fall", "urgent", "esc_fall"),
+        {"entity": "other", "tier": "urgent", "escalation": "x"},
+    ]
+    assert escalation_targets(entities, "urgent") == ["esc_infection", "esc_fall"]
+    assert escalation_targets(entities, "emergency") == ["esc_emergency"]
+
+
+def test_escalation_answers_and_records_without_the_phone_number() -> None:
+    replies, uow = service()
+    entities = [flag("fever", "urgent", "esc_infection")]
+    reply = replies.escalation(entities, "urgent", channel="sms", sender_id="+15551234567")
+    assert (reply.text, reply.content_id) == ("esc_infection sms", "esc_infection")
+    [record] = uow.items.escalations()
+    assert (record.flag_ids, record.tier, record.channel) == (["fever"], "urgent", "sms")
+    assert record.conversation == pseudonym("+15551234567", SALT)
+    assert "5551234567" not in record.conversation
+
+
+def test_escalation_without_entities_uses_the_tier_item() -> None:
+    replies, _ = service()
+    assert replies.escalation([], "urgent", channel="rest", sender_id="a").content_id == "esc_urgent"
