@@ -44,7 +44,7 @@ models/.trained: $(VENV)/.installed build/spacy-en/meta.json $(TRAIN_INPUTS)
 train: models/.trained
 
 content: setup
-	$(PY) -m bot content import
+	$(PY) -m bot content import --new-only
 
 # Debian's Chromium for the browser tests (a test tool's own browser download fails here).
 browser-deps:

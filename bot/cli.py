@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # no types-PyYAML in the lock
 from sqlalchemy.exc import DBAPIError
 
 from bot.content import accounts, editorial, services
@@ -28,7 +28,7 @@ from bot.content.lint import LintReport, lint_dir, lint_item
 from bot.content.models import review_date
 from bot.wiring import Services
 
-DEV_SECRET_KEY = "dev-only-change-me"
+PLACEHOLDER_SECRET_KEYS = frozenset({"dev-only-change-me", "change-me-to-a-long-random-string"})
 NO_TABLES = "the content store has no tables yet: run `python -m bot content import` first"
 
 Command = Callable[[argparse.Namespace, Services], int]
@@ -40,10 +40,16 @@ Command = Callable[[argparse.Namespace, Services], int]
 def _import(args: argparse.Namespace, wired: Services) -> int:
     wired.ensure_schema()
     specs = read_items(Path(args.dir or wired.settings.content_dir))
-    outcome = services.import_items(specs, uow=wired.uow())
-    states = ("created", "updated", "unchanged")
+    outcome = services.import_items(specs, uow=wired.uow(), new_only=args.new_only)
+    states = ("created", "updated", "unchanged", "differs")
     counts = {state: list(outcome.values()).count(state) for state in states}
-    print(", ".join(f"{n} {state}" for state, n in counts.items()))
+    print(", ".join(f"{n} {state}" for state, n in counts.items() if n or state != "differs"))
+    differs = sorted(item for item, state in outcome.items() if state == "differs")
+    if differs:
+        print(
+            f"kept the store's published version of {', '.join(differs)} (edited in the editor?); "
+            "`content export --format yaml` saves it to content/, `content import` loads the files"
+        )
     return 0
 
 
@@ -61,8 +67,9 @@ def _export(args: argparse.Namespace, wired: Services) -> int:
 
 def _print_report(report: LintReport) -> None:
     verdict = "ok  " if report.ok else "FAIL"
+    parts = f"{report.sms_parts} part{'' if report.sms_parts == 1 else 's'}"
     print(f"{verdict}  {report.item_id:<20} grade {report.grade:>4.1f}  "
-          f"sms {report.sms_chars}/320 ({report.sms_parts} parts)")
+          f"sms {report.sms_chars}/320 ({parts})")
     for message in report.messages:
         print(f"      - {message}")
 
@@ -287,8 +294,10 @@ def _users_set_password(args: argparse.Namespace, wired: Services) -> int:
 def _web(args: argparse.Namespace, wired: Services) -> int:
     from bot.web.app import serve
 
-    if wired.settings.secret_key == DEV_SECRET_KEY:
-        print("warning: SECRET_KEY is the development default; set it in .env", file=sys.stderr)
+    key = wired.settings.secret_key
+    if key in PLACEHOLDER_SECRET_KEYS or len(key) < 16:
+        print("warning: SECRET_KEY is a placeholder or short: set a long random one in .env "
+              "(it signs editor sessions)", file=sys.stderr)
     wired.ensure_schema()
     port = args.port or wired.settings.web_port
     print(f"content editor on http://{args.host}:{port}/editor/", flush=True)
@@ -313,6 +322,10 @@ def _add_as(parser: argparse.ArgumentParser) -> None:
 def _add_store_commands(content: Any) -> None:
     load = _command(content, "import", _import, "load content/ files into the store (idempotent)")
     load.add_argument("--dir", help="content folder (default: CONTENT_DIR or content/)")
+    load.add_argument(
+        "--new-only", action="store_true",
+        help="only add items the store lacks; never replace a published answer (make run)",
+    )
     export = _command(content, "export", _export, "print or write the published catalog")
     export.add_argument("--format", choices=("json", "yaml"), default="json")
     export.add_argument("--out", default="content", help="folder for --format yaml")

@@ -27,6 +27,7 @@ class Reply:
     content_id: str
     version: int
     buttons: list[dict[str, str]] = field(default_factory=list)
+    custom: dict[str, str] | None = None
 
     def as_message(self) -> dict[str, Any]:
         """The message dict Rasa's dispatcher and NLG take; extra keys land in event metadata."""
@@ -37,6 +38,8 @@ class Reply:
         }
         if self.buttons:
             message["buttons"] = self.buttons
+        if self.custom:
+            message["custom"] = self.custom
         return message
 
 
@@ -99,7 +102,7 @@ class ReplyService:
         sender_id: str,
     ) -> Reply:
         """The guidance for the most severe flag of ``tier``; the escalation is recorded."""
-        targets = escalation_targets(entities, tier) or [f"esc_{tier}"]
+        targets = escalation_targets(entities, tier) or [self._first_of_tier(tier)]
         answer = services.published_answer(targets[0], uow=self._uow())
         flags = [str(e.get("value")) for e in entities if e.get("entity") == RED_FLAG_ENTITY]
         services.record_escalation(
@@ -110,4 +113,10 @@ class ReplyService:
             conversation=pseudonym(sender_id, self._salt),
             answer=answer,
         )
-        return Reply(answer.text_for(channel), answer.id, answer.version)
+        marker = {"kind": "escalation", "tier": tier}
+        return Reply(answer.text_for(channel), answer.id, answer.version, custom=marker)
+
+    def _first_of_tier(self, tier: str) -> str:
+        """Any published escalation of ``tier`` (used when no flag named one)."""
+        catalog = services.published_catalog(uow=self._uow(), kind="escalation")
+        return next((a.id for a in catalog if a.tier == tier), f"esc_{tier}")

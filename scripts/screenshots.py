@@ -32,18 +32,24 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# name: (viewport, what the patient types); each conversation ends with an escalation.
 SHOTS = {
-    "widget-phone.png": {"width": 360, "height": 740},
-    "widget-desktop.png": {"width": 1280, "height": 800},
+    "widget-phone.png": (
+        {"width": 360, "height": 740},
+        ["How long does TOH last?", "I have chest pain"],
+    ),
+    "widget-desktop.png": (
+        {"width": 1280, "height": 800},
+        ["How long does TOH last?", "I have a fever and my hip hurts"],
+    ),
 }
-CONVERSATION = ["How long does TOH last?", "I have a fever and my hip hurts"]
 
 
-def converse(page, site_url: str) -> None:
+def converse(page, site_url: str, conversation: list[str]) -> None:
     page.goto(site_url + "/")
     page.get_by_role("button", name="Ask a question about TOH").click()
     expect(page.locator(".toh-bot").first).to_contain_text("not medical advice")
-    for text in CONVERSATION:
+    for text in conversation:
         count = page.locator(".toh-log .toh-msg").count()
         page.get_by_label("Your question").fill(text)
         page.get_by_label("Your question").press("Enter")
@@ -62,10 +68,10 @@ def main() -> None:
     with Server(create_app()) as rasa, Server(site_app(rasa.url)) as site:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for name, viewport in SHOTS.items():
+            for name, (viewport, conversation) in SHOTS.items():
                 context = browser.new_context(viewport=viewport, device_scale_factor=1)
                 page = context.new_page()
-                converse(page, site.url)
+                converse(page, site.url, conversation)
                 page.screenshot(path=str(args.out / name))
                 context.close()
                 print(f"wrote {args.out / name}")

@@ -7,6 +7,7 @@
   head is kept: that is what the red-flag screen and the classifier read).
 - A turn that produced no reply gets the "temporarily unavailable" message: never silence.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,14 +34,19 @@ class Inbound:
     was_command: bool = False
 
 
+# Format characters that carry meaning: zero-width (non-)joiners spell Persian, Indic scripts and
+# emoji sequences. Other control and format characters (NUL, escapes, bidi overrides) go.
+_KEPT_CONTROLS = "\n\t\u200c\u200d"
+
+
 def _printable(raw: str) -> str:
-    kept = (ch for ch in raw if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-    return "".join(kept).strip()
+    kept = (ch for ch in raw if ch in _KEPT_CONTROLS or unicodedata.category(ch)[0] != "C")
+    return "".join(kept).strip().strip("\u200c\u200d").strip()  # joiners mean nothing at the ends
 
 
 def clean_inbound(raw: object) -> Inbound:
     """Normalise what a patient sent into text Rasa can safely parse."""
-    if isinstance(raw, (bytes, bytearray)):
+    if isinstance(raw, bytes | bytearray):
         raw = bytes(raw[: 4 * _SCAN_CHARS]).decode("utf-8", errors="replace")
     if not isinstance(raw, str):
         return Inbound(text="", empty=True)

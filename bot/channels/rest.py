@@ -5,12 +5,13 @@ channel rules on top:
 
 - the message goes through ``clean_inbound``; an empty one is answered with ``empty_message``
   without calling Rasa;
-- ``input_channel`` is always ``rest`` whatever the client says (actions pick the web wording by it);
+- ``input_channel`` is always ``rest``, whatever the client says (actions pick the wording by it);
 - the patient's text is never logged (Rasa's ``RestInput`` logs it when a turn fails);
 - a turn that produced no message (action server down, Rasa error, timeout) is answered with
   ``unavailable``: never silence, never a 500.
 - ``?stream=true`` is not offered: the contract is one JSON list per request.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -93,7 +94,9 @@ class PatientRestInput(RestInput):
         message = UserMessage(
             inbound.text, collector, sender, input_channel=CHANNEL, metadata=metadata
         )
-        await run_turn(on_new_message, message, timeout=self.turn_timeout, label=self._label(sender))
+        await run_turn(
+            on_new_message, message, timeout=self.turn_timeout, label=self._label(sender)
+        )
         messages = list(collector.messages)  # a timed-out turn may still append: answer a copy
         return messages or [await self._line(sender, UNAVAILABLE)]
 

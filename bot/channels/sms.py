@@ -18,6 +18,7 @@ client on the event loop, and holds the webhook open while Rasa thinks. Here:
 The conversation id Rasa sees is the pseudonym of the phone number: trackers and logs never hold
 the number; only the output channel of the turn knows where to send.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -130,8 +131,13 @@ class SmsInput(InputChannel):
         return cls.from_settings(credentials or {}, get_settings())
 
     @classmethod
-    def from_settings(cls, credentials: dict[str, Any], settings: Settings) -> SmsInput:
-        """``credentials`` keys: account_sid, auth_token, twilio_number, webhook_url."""
+    def from_settings(
+        cls, credentials: dict[str, Any], settings: Settings, **options: Any
+    ) -> SmsInput:
+        """``credentials`` keys: account_sid, auth_token, twilio_number, webhook_url.
+
+        ``options`` go to the constructor (``services_factory``, ``turn_timeout``…).
+        """
         account = TwilioAccount(
             account_sid=_given(credentials, "account_sid", settings.twilio_account_sid)
             or PLACEHOLDER_SID,
@@ -144,7 +150,7 @@ class SmsInput(InputChannel):
         if account.dry_run:
             logger.warning("sms: placeholder Twilio credentials, replies are logged, not sent")
         webhook_url = _given(credentials, "webhook_url", settings.twilio_webhook_url)
-        return cls(account, webhook_url=webhook_url)
+        return cls(account, webhook_url=webhook_url, **options)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """A health route and Twilio's webhook."""

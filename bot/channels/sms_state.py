@@ -7,19 +7,20 @@ so a reply of "2" picks the same thing whichever replica receives it.
 The table lives on the content store (``Services.engine``) and is created on first use. Calls are
 blocking: the channel runs them in a worker thread.
 """
+
 from __future__ import annotations
 
 import json
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Boolean, Column, Float, String, Text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, declarative_base
 
-Base = declarative_base()
+Base: Any = declarative_base()  # Any: mypy cannot type a dynamic declarative base
 T = TypeVar("T")
 
 CHOICES_TTL_SECONDS = 60 * 60  # a "2" sent the next day should not pick from yesterday's list

@@ -4,6 +4,7 @@ A message is sent as GSM-7 when every character is in the GSM 03.38 alphabet, el
 Two concatenated segments hold 306 GSM-7 septets (the extension table's characters take two) or
 134 UCS-2 code units: that is the most one outgoing message may use.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,10 +24,12 @@ GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
 # Typography that would turn a whole message into UCS-2 (halving its room) for one character.
 _PLAIN = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
-        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2022": "-",
-        "\u2026": ELLIPSIS, "\u00a0": " ", "\u202f": " ", "\u200b": "",
+        **dict.fromkeys("\u2018\u2019\u201a\u2032", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u2033", '"'),
+        **dict.fromkeys("\u2013\u2014\u2212\u2022", "-"),
+        **dict.fromkeys("\u00a0\u202f", " "),
+        "\u2026": ELLIPSIS,
+        "\u200b": "",
     }
 )
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
@@ -49,7 +52,7 @@ KEYWORDS = {
 
 
 def keyword_of(body: str | None) -> Keyword | None:
-    """The keyword ``body`` is, if it is one word of the list ("stop", " Stop. " but not "stop it")."""
+    """The keyword ``body`` is, if it is one listed word ("stop", " Stop. ", not "stop it")."""
     word = (body or "").strip().strip(".!").strip().upper()
     return KEYWORDS.get(word)
 
@@ -118,7 +121,7 @@ def cut(text: str) -> str:
 
 
 def choices_line(titles: Sequence[str]) -> str:
-    """``Reply 1 for A, 2 for B or 3 for C.``"""
+    """``Reply 1 for A, 2 for B or 3 for C.``."""
     options = [f"{number} for {plain(title)}" for number, title in enumerate(titles, start=1)]
     if len(options) > 1:
         options[-2:] = [f"{options[-2]} or {options[-1]}"]

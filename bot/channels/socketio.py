@@ -10,6 +10,7 @@ two of its event handlers:
   one gets ``empty_message`` without calling Rasa; a turn that emitted nothing gets
   ``unavailable``; a message without a session id is answered on the socket instead of dropped.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -99,8 +100,15 @@ class PatientSocketIOInput(SocketIOInput):
         async def handle_message(sid: str, data: Any) -> None:
             await self.handle_message(sio, on_new_message, sid, data)
 
+        async def shutdown(*_: Any) -> None:
+            # Tell every client to go (they reconnect to another replica) and stop the pings.
+            await sio.eio.disconnect()
+            if hasattr(sio, "shutdown"):  # python-socketio >= 5.11
+                await sio.shutdown()
+
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
+        socket_blueprint.listener("before_server_stop")(shutdown)
         return socket_blueprint
 
     async def handle_message(
@@ -121,7 +129,9 @@ class PatientSocketIOInput(SocketIOInput):
             input_channel=CHANNEL,
             metadata=self._metadata_of(data),
         )
-        await run_turn(on_new_message, message, timeout=self.turn_timeout, label=self._label(sender))
+        await run_turn(
+            on_new_message, message, timeout=self.turn_timeout, label=self._label(sender)
+        )
         if output.sent == 0:
             await self._say(output, sender, UNAVAILABLE)
 
@@ -157,7 +167,7 @@ class PatientSocketIOInput(SocketIOInput):
 def session_id_of(data: Any) -> str | None:
     """The client's session id, if it sent a usable one."""
     session_id = data.get("session_id") if isinstance(data, dict) else None
-    return str(session_id) if isinstance(session_id, (str, int)) and str(session_id) else None
+    return str(session_id) if isinstance(session_id, str | int) and str(session_id) else None
 
 
 async def _enter_room(sio: AsyncServer, sid: str, room: str, namespace: str | None) -> None:

@@ -6,6 +6,7 @@
   ``unavailable``, ``sms_help``…) from the content store, with a fixed fallback when the store is
   unreachable. The store is connected on first use, not at import.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -57,6 +58,7 @@ async def run_turn(
         message: the ``UserMessage`` to handle.
         timeout: seconds to wait for the turn; None waits for ever.
         label: how to name the turn in logs (channel and pseudonym, never the text).
+
     """
     task = asyncio.ensure_future(on_new_message(message))
     try:

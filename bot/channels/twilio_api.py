@@ -5,6 +5,7 @@ Transient failures (429, 5xx, connection errors, timeouts) are retried with expo
 logged. Logs name the recipient by pseudonym only; Twilio's error text is masked too, since it
 may quote the number.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -71,7 +72,9 @@ class TwilioMessages:
     async def send(self, to: str, body: str, *, log_id: str) -> bool:
         """Send ``body`` to ``to``; True once Twilio accepted it. ``log_id`` names it in logs."""
         if self.account.dry_run:
-            logger.info("sms %s: placeholder Twilio credentials, not sending %d chars", log_id, len(body))
+            logger.info(
+                "sms %s: placeholder Twilio credentials, not sending %d chars", log_id, len(body)
+            )
             return False
         form = {"To": to, "From": self.account.number, "Body": body}
         for attempt in range(1, self.attempts + 1):
@@ -93,11 +96,19 @@ class TwilioMessages:
                 detail = await _error_detail(response)
                 transient = response.status in RETRY_STATUSES or response.status >= 500
                 logger.warning(
-                    "sms %s: Twilio answered %d %s (attempt %d)", log_id, response.status, detail, attempt
+                    "sms %s: Twilio answered %d %s (attempt %d)",
+                    log_id,
+                    response.status,
+                    detail,
+                    attempt,
                 )
-                return self._backoff(attempt, response.headers.get("Retry-After")) if transient else -1
+                return (
+                    self._backoff(attempt, response.headers.get("Retry-After")) if transient else -1
+                )
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            logger.warning("sms %s: %s reaching Twilio (attempt %d)", log_id, type(error).__name__, attempt)
+            logger.warning(
+                "sms %s: %s reaching Twilio (attempt %d)", log_id, type(error).__name__, attempt
+            )
             return self._backoff(attempt, None)
 
     def _backoff(self, attempt: int, retry_after: str | None) -> float:

@@ -28,10 +28,10 @@ from bot.content.errors import (
 )
 from bot.content.files import ItemSpec
 from bot.content.lint import LintReport, lint_item
-from bot.content.models import ContentItem, Revision, utcnow
+from bot.content.models import PENDING, ContentItem, Revision, utcnow
 from bot.content.repository import UnitOfWork
 
-PENDING = ("draft", "in_review")
+
 REVIEW_DUE_DAYS = 60
 TITLE_MAX = 200
 FIELD_LABELS = {
@@ -569,15 +569,7 @@ def _new_revision(item: ContentItem, draft: Draft, *, author: str, note: str) ->
 
 
 def _make_live(item: ContentItem, revision: Revision, *, reviewer: str) -> None:
-    for other in item.revisions:
-        overtaken = other.status in PENDING and other.number < revision.number
-        if other is not revision and (other.status == "published" or overtaken):
-            other.status = "retired"
-    revision.status = "published"
-    revision.reviewer = reviewer
-    revision.published_at = utcnow()
-    item.published_number = revision.number
-    _touch(item)
+    item.make_live(revision, reviewer=reviewer)
 
 
 def _draft_of(revision: Revision) -> Draft:

@@ -26,6 +26,7 @@ Base = declarative_base()
 KINDS = ("faq", "message", "escalation")
 TIERS = ("emergency", "urgent", "crisis")
 STATUSES = ("draft", "in_review", "published", "retired")
+PENDING = ("draft", "in_review")
 
 
 def utcnow() -> datetime:
@@ -67,6 +68,22 @@ class ContentItem(Base):
     def latest(self) -> Revision | None:
         """The newest revision, whatever its status."""
         return self.revisions[-1] if self.revisions else None
+
+    def make_live(self, revision: Revision, *, reviewer: str) -> None:
+        """Publish ``revision``: the previous live one and older pending ones become retired.
+
+        History is kept: nothing is deleted or rewritten but statuses.
+        """
+        for other in self.revisions:
+            overtaken = other.status in PENDING and other.number < revision.number
+            if other is not revision and (other.status == "published" or overtaken):
+                other.status = "retired"
+        revision.status = "published"
+        revision.reviewer = reviewer
+        revision.published_at = utcnow()
+        self.published_number = revision.number
+        self.lock_version = (self.lock_version or 1) + 1
+        self.updated_at = utcnow()
 
 
 class Revision(Base):

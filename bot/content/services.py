@@ -103,26 +103,36 @@ def _same_content(spec: ItemSpec, item: ContentItem) -> bool:
     return revision is not None and spec_of(item, revision) == spec
 
 
-def _published_revision(spec: ItemSpec, number: int, *, author: str) -> Revision:
+def _imported_revision(spec: ItemSpec, number: int, *, author: str) -> Revision:
     return Revision(
         number=number,
         title=spec.title,
         text=spec.text,
         sms_text=spec.sms_text,
         sources=list(spec.sources),
-        status="published",
+        status="draft",
         author=author,
-        reviewer=author,
         review_by=spec.review_by,
-        published_at=utcnow(),
+        created_at=utcnow(),
         note="imported from content/",
     )
 
 
-def import_items(specs: list[ItemSpec], *, uow: UnitOfWork, author: str = IMPORT_AUTHOR) -> dict[str, str]:
+def import_items(
+    specs: list[ItemSpec],
+    *,
+    uow: UnitOfWork,
+    author: str = IMPORT_AUTHOR,
+    new_only: bool = False,
+) -> dict[str, str]:
     """Load reviewed files into the store; unchanged items are left alone (idempotent).
 
-    Returns ``{item_id: "created" | "updated" | "unchanged"}``.
+    Files are reviewed in git, so an import publishes them (as new revisions: history stays).
+    With ``new_only`` an item already in the store is never touched, so starting the assistant
+    cannot undo an answer an editor published in the web editor.
+
+    Returns ``{item_id: "created" | "updated" | "unchanged" | "differs"}`` ("differs": the file
+    and the store disagree and ``new_only`` kept the store's version).
     """
     outcome: dict[str, str] = {}
     with uow:
@@ -131,16 +141,17 @@ def import_items(specs: list[ItemSpec], *, uow: UnitOfWork, author: str = IMPORT
             if item is not None and _same_content(spec, item):
                 outcome[spec.id] = "unchanged"
                 continue
+            if item is not None and new_only:
+                outcome[spec.id] = "differs"
+                continue
             if item is None:
                 item = ContentItem(id=spec.id, kind=spec.kind, tier=spec.tier, revisions=[])
                 uow.items.add(item)
-                outcome[spec.id] = "created"
-            else:
-                outcome[spec.id] = "updated"
+            outcome[spec.id] = "updated" if item.revisions else "created"
             number = (item.latest.number if item.latest else 0) + 1
-            item.revisions.append(_published_revision(spec, number, author=author))
-            item.published_number = number
-            item.updated_at = utcnow()
+            revision = _imported_revision(spec, number, author=author)
+            item.revisions.append(revision)
+            item.make_live(revision, reviewer=author)
         uow.commit()
     return outcome
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,11 @@ from bot.safety.detector import Finding, RedFlagDetector
 
 logger = logging.getLogger(__name__)
 CATALOG_FILE = "red_flags.yml"
+ESCALATIONS = "escalations"
+
+
+def _tier_line(item: Path) -> bytes | None:
+    return next((line for line in item.read_bytes().splitlines() if line.startswith(b"tier:")), None)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -57,22 +63,26 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The catalog's content hash: a changed catalog retrains this component."""
+        """Hash of the catalog and its escalations' tiers: a change retrains this component."""
         path = Path(config.get("catalog", "content/red_flags.yml"))
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+        if not path.exists():
+            return None
+        digest = hashlib.sha256(path.read_bytes())
+        for item in sorted((path.parent / ESCALATIONS).glob("*.yml")):
+            digest.update(item.name.encode() + (_tier_line(item) or b""))
+        return digest.hexdigest()
 
     def __init__(
         self,
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        catalog_text: str | None = None,
+        detector: RedFlagDetector | None = None,
     ) -> None:
         self._config = config
         self._storage = model_storage
         self._resource = resource
-        self._catalog_text = catalog_text
-        self._detector: RedFlagDetector | None = None
+        self._detector = detector
 
     @classmethod
     def create(
@@ -86,12 +96,16 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Read and validate the catalog, then store it in the model."""
+        """Validate the catalog (and its escalation items), then copy both into the model."""
         path = Path(self._config["catalog"])
-        self._catalog_text = path.read_text(encoding="utf-8")
-        self._build_detector()
+        catalog = load_catalog(path)
         with self._storage.write_to(self._resource) as model_dir:
-            (model_dir / CATALOG_FILE).write_text(self._catalog_text, encoding="utf-8")
+            shutil.copyfile(path, model_dir / CATALOG_FILE)
+            (model_dir / ESCALATIONS).mkdir()
+            for escalation_id in catalog.escalation_ids:
+                name = f"{escalation_id}.yml"
+                shutil.copyfile(path.parent / ESCALATIONS / name, model_dir / ESCALATIONS / name)
+        self._detector = RedFlagDetector(catalog, make_pipeline())
         return self._resource
 
     @classmethod
@@ -103,29 +117,17 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> RedFlagScreen:
-        """Load the catalog stored in the model and build the detector."""
+        """Build the detector from the catalog stored in the model."""
         with model_storage.read_from(resource) as model_dir:
-            catalog_text = (model_dir / CATALOG_FILE).read_text(encoding="utf-8")
-        component = cls(config, model_storage, resource, catalog_text)
-        component._build_detector()
-        return component
-
-    def _build_detector(self) -> RedFlagDetector:
-        if self._detector is None:
-            import tempfile
-
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / CATALOG_FILE
-                path.write_text(self._catalog_text or "", encoding="utf-8")
-                catalog = load_catalog(path)
-            self._detector = RedFlagDetector(catalog, make_pipeline())
-        return self._detector
+            catalog = load_catalog(model_dir / CATALOG_FILE)
+        return cls(config, model_storage, resource, RedFlagDetector(catalog, make_pipeline()))
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Screen each message; escalate the ones with a live red flag."""
-        detector = self._build_detector()
+        if self._detector is None:
+            raise RuntimeError("RedFlagScreen has no catalog: train or load it first")
         for message in messages:
-            live = detector.live(message.get(TEXT) or "")
+            live = self._detector.live(message.get(TEXT) or "")
             if live:
                 escalate(message, live)
         return messages

@@ -96,6 +96,7 @@ def load_catalog(path: Path, escalations_dir: Path | None = None) -> Catalog:
 
     Raises:
         CatalogError: the file is missing, malformed, or fails a check.
+
     """
     raw = _read_yaml(path)
     if not isinstance(raw, dict) or not isinstance(raw.get("flags"), list):

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from spacy.matcher import Matcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from bot.safety.patterns import PatternCompiler
 
@@ -54,6 +54,9 @@ CONJ_ALL = frozenset(
 CONJ_STRONG = frozenset(
     {"but", "however", "although", "though", "yet", "except", "because", "since", "so", "just",
      "only", "instead", "cause", "cuz", "whereas", "anyway", "pero"}
+)
+_CONTRAST = frozenset(
+    {"but", "however", "although", "though", "yet", "except", "whereas", "pero"}
 )
 _BRIDGE = frozenset(
     {"it", "they", "that", "this", "these", "those", "both", "all", "be", "have", "now",
@@ -92,6 +95,13 @@ _FILLERS = frozenset(
      "doc", "doctor", "quick", "question", "q", "then", "oh", "sorry", "thanks", "thank", "you",
      "just", "another", "one", "more", "hola", "y", "btw", "sir", "maam", "nurse"}
 )
+_DETERMINERS = frozenset(
+    {"the", "this", "that", "these", "those", "my", "his", "her", "our", "their", "your", "its",
+     "all", "some", "any", "how"}
+)
+_MAX_LIST_ITEM = 4
+_LIST_VERBS = frozenset({"have", "be", "feel", "get", "start", "keep", "notice", "do"})
+_PAST_TIME = frozenset({"ago", "yesterday", "ayer"})
 _SYMPTOM_ING = frozenset(
     {"swelling", "tingling", "bleeding", "sweating", "shivering", "burning", "aching", "numbing",
      "throbbing", "limping", "something", "nothing", "anything", "everything", "morning",
@@ -105,8 +115,9 @@ class ContextRule:
 
     ``category``: negated, historical, resolved, hypothetical, intent, question, or pseudo (a
     look-alike that blocks other triggers it overlaps). ``direction``: forward, backward or both.
-    ``only_flags``: restrict the rule to these flag ids. ``gerund``: applies only when the next
-    word is an -ing verb ("afraid of falling", not "worried about swelling").
+    ``only_flags``: restrict the rule to these flag ids. ``next_word``: ``gerund`` applies only
+    when the next word is an -ing verb ("afraid of falling", not "worried about swelling");
+    ``bare`` only when it has no determiner ("worried about injury", not "about the swelling").
     ``bridge``: a backward scope may cross "but it/they" ("had chills but they went away").
     ``mid_clause``: not when the trigger opens its clause ("could" in "Could my fever be TOH?"
     asks a question; in "TOH could cause a fever" it is hypothetical).
@@ -119,7 +130,7 @@ class ContextRule:
     direction: str = "forward"
     scope: int = 6
     only_flags: frozenset[str] = frozenset()
-    gerund: bool = False
+    next_word: str = ""
     bridge: bool = False
     mid_clause: bool = False
     override: str = "report"
@@ -164,7 +175,8 @@ DEFAULT_RULES: tuple[ContextRule, ...] = tuple(
     + _rules("resolved", [
         "=gone", "go away", "resolve", "clear up", "=cleared", "=passed", "be over",
         "disappear", "subside", "=stopped", "=settled ?down", "=got better", "=healed",
-        "not there anymore", "not anymore", "no longer there", "over it"],
+        "=broke",
+        "not there anymore", "not anymore", "no longer there"],
         direction="backward", scope=10, bridge=True)
     + _rules("resolved", ["no longer", "not anymore", "not any more"], scope=6)
     + _rules("hypothetical", ["if|whether|unless", "what if", "even if", "in case",
@@ -180,16 +192,17 @@ DEFAULT_RULES: tuple[ContextRule, ...] = tuple(
                               "watch for", "watch out for", "look out for", "look for",
                               "keep an eye on", "careful not to", "so ?that i|we ?do not",
                               "read|hear|heard that|about|somewhere|online",
-                              "in the future", "someday", "one day", "down the road",
-                              "later on", "eventually"], scope=6)
+                              "in the future", "someday", "down the road", "later on"],
+             scope=6)
     + _rules("hypothetical", ["risk"], direction="backward", scope=2)
-    + _rules("hypothetical", ["to keep|stop", "help keep|stop",
-                              "worried|afraid|scared|concerned|fear|think ?that this|it "
-                              "be|=is|='s|might|could|may"], scope=5)
+    + _rules("hypothetical", ["to keep|stop", "help keep|stop"], scope=5)
     + _rules("hypothetical", ["almost|nearly", "close to"], scope=2)
     + _rules("hypothetical", [
         "afraid|scared|fear|frightened|terrified|nervous|worried|worry|concerned|anxious "
-        "of|about"], scope=2, gerund=True)
+        "of|about"], scope=2, next_word="gerund")
+    + _rules("question", [
+        "afraid|scared|fear|frightened|terrified|nervous|worried|worry|concerned|anxious "
+        "of|about"], scope=3, next_word="bare", override="possessive")
     + _rules("question", ["symptom|sign|indicator|indication ?of", "warning sign", "red flag",
                           "such as", "tell me about", "tell me more", "explain", "what about",
                           "how about", "info|information on|about|regarding",
@@ -205,17 +218,20 @@ DEFAULT_RULES: tuple[ContextRule, ...] = tuple(
                         "gym|calorie|ozempic|wegovy|semaglutide|mounjaro|program"],
              direction="both", scope=8, only_flags=_WEIGHT)
     + _rules("pseudo", [
-        "in may", "can see|tell|hardly|barely|only", "not only", "not just", "never sure", "no one", "nobody", "no idea", "no clue", "not sure", "unsure",
+        "in may", "can see|tell|hardly|barely|only", "not only", "not just", "never sure",
+        "without a doubt", "no one", "nobody", "no idea", "no clue", "not sure", "unsure",
         "not certain", "no doubt", "no matter", "not because", "no wonder", "no way",
         "not know", "idk", "dunno", "not tell", "not remember", "not recall", "not think",
-        "not believe", "wonder|wondering ?if|whether", "not go away", "not going away", "never go away",
-        "not gone", "not stop", "not help", "not better", "no better", "not improve",
+        "not believe", "wonder|wondering ?if|whether", "not go away", "not going away",
+        "never go away", "not gone", "not stop", "not help", "not better", "no better",
+        "not improve",
         "no improvement", "not work", "no relief", "not pass", "not to mention", "pass out",
         "not get any better", "not sure if|whether", "not know if|whether|why",
         "not diet|dieting|try|trying|on purpose|intentionally", "no diet|reason|explanation",
         "without try|trying|diet|dieting|reason|explanation|change|changing|meaning|effort",
         "without do|doing anything", "for no reason",
         "will|would|can|could|might|may|must|should|shall have|be|feel|seem|look|sound|'ve",
+        "would|'d say|guess|think",
         "will|would|can|could|might|may|must|should i|we|he|she|it|this|that|my have|be|feel",
     ])
 )
@@ -230,7 +246,7 @@ class ContextAnalyzer:
         self.rules = tuple(rules)
         self.matcher = Matcher(compiler.canon.nlp.vocab)
         for index, rule in enumerate(self.rules):
-            self.matcher.add(str(index), compiler.compile(rule.pattern, keywords=False))
+            self.matcher.add(f"ctx:{index}", compiler.compile(rule.pattern, keywords=False))
 
     def statuses(self, doc: Doc, targets: Sequence[Target]) -> list[str]:
         """One status per target, in order. ``doc`` is the canonical doc (see ``patterns``)."""
@@ -242,17 +258,17 @@ class ContextAnalyzer:
 
     def _triggers(self, doc: Doc, targets: Sequence[Target]) -> list[_Trigger]:
         found = sorted(
-            ((int(doc.vocab.strings[m]), s, e) for m, s, e in self.matcher(doc)),
+            ((_rule_index(doc.vocab.strings[m]), s, e) for m, s, e in self.matcher(doc)),
             key=lambda t: (t[1] - t[2], t[1]),
         )
-        taken: set[int] = set()
+        owner: dict[int, tuple[int, int]] = {}  # token -> span of the trigger that claimed it
         for target in targets:  # a trigger inside a flag's own words is part of the flag
-            taken.update(range(target.start, target.end))
+            owner.update({i: (-1, -1) for i in range(target.start, target.end)})
         kept: list[_Trigger] = []
         for index, start, end in found:  # longest first: "what if" beats "if", pseudo blocks
-            if taken.intersection(range(start, end)):
-                continue
-            taken.update(range(start, end))
+            if any(owner.get(i, (start, end)) != (start, end) for i in range(start, end)):
+                continue  # overlaps another trigger or a flag (the same span may hold several)
+            owner.update({i: (start, end) for i in range(start, end)})
             if self.rules[index].category != "pseudo":
                 kept.append(_Trigger(self.rules[index], start, end))
         return kept
@@ -269,8 +285,14 @@ class ContextAnalyzer:
         categories = {c for c in categories if _IGNORE_NAME.get(c, c) not in target.ignore}
         if "historical" in categories and layout.present(target.start):
             categories.discard("historical")
+        if "hypothetical" in categories and layout.past_time(target.start):
+            categories.discard("hypothetical")  # "if I fell 2 days ago" happened
         statuses = {_STATUS_OF[c] for c in categories}
         return next((s for s in _PRECEDENCE if s in statuses), LIVE)
+
+
+def _rule_index(label: str) -> int:
+    return int(label.partition(":")[2])
 
 
 def _overridden(layout: _Layout, rule: ContextRule, target: Target) -> bool:
@@ -286,14 +308,17 @@ def _applies(doc: Doc, layout: _Layout, trigger: _Trigger, target: Target) -> bo
     rule = trigger.rule
     if rule.only_flags and target.flag_id not in rule.only_flags:
         return False
-    if rule.gerund and not _next_is_gerund(doc, trigger.end):
+    if rule.next_word and not _next_word_fits(doc, trigger.end, rule.next_word):
         return False
     if rule.mid_clause and layout.opens_clause(trigger.start):
         return False
     stops = layout.stops_for(rule.category)
     forward = rule.direction in ("forward", "both") and target.start >= trigger.end
     if forward:
-        return _forward_reach(stops, trigger.end, rule.scope) > target.start
+        reach = _forward_reach(stops, trigger.end, rule.scope)
+        if rule.category == "negated":
+            reach = layout.negated_list_end(reach)
+        return reach > target.start
     backward = rule.direction in ("backward", "both") and target.end <= trigger.start
     if backward:
         limit = _backward_reach(doc, stops, trigger.start, rule.scope, rule.bridge)
@@ -301,11 +326,13 @@ def _applies(doc: Doc, layout: _Layout, trigger: _Trigger, target: Target) -> bo
     return False
 
 
-def _next_is_gerund(doc: Doc, index: int) -> bool:
+def _next_word_fits(doc: Doc, index: int, kind: str) -> bool:
     if index >= len(doc):
         return False
     word = doc[index].orth_
-    return word.endswith("ing") and word not in _SYMPTOM_ING
+    if kind == "gerund":
+        return word.endswith("ing") and word not in _SYMPTOM_ING
+    return word not in _DETERMINERS
 
 
 def _forward_reach(stops: list[bool], start: int, scope: int) -> int:
@@ -343,10 +370,12 @@ class _Layout:
         self.doc = doc
         self.punct = [_CLAUSE_BREAK.fullmatch(t.orth_) is not None for t in doc]
         lemmas = [_conjunction_lemma(doc, t.i) for t in doc]
+        pairs = list(zip(self.punct, lemmas, strict=True))
         self._stops = {
-            "all": [p or lemma in CONJ_ALL for p, lemma in zip(self.punct, lemmas)],
-            "strong": [p or lemma in CONJ_STRONG for p, lemma in zip(self.punct, lemmas)],
-            "hist": [p or lemma in CONJ_ALL or lemma == "now" for p, lemma in zip(self.punct, lemmas)],
+            "all": [p or lemma in CONJ_ALL for p, lemma in pairs],
+            "strong": [p or lemma in CONJ_STRONG for p, lemma in pairs],
+            "hist": [p or lemma in CONJ_ALL or lemma == "now" for p, lemma in pairs],
+            "contrast": [p or lemma in _CONTRAST for p, lemma in pairs],
         }
         self.clauses = _ranges(self.punct)
         self.segments = _ranges(self._stops["all"])
@@ -354,8 +383,10 @@ class _Layout:
 
     def stops_for(self, category: str) -> list[bool]:
         """Which tokens end a scope of this category."""
-        if category in ("hypothetical", "intent"):
+        if category == "hypothetical":
             return self._stops["strong"]
+        if category == "intent":
+            return self._stops["contrast"]
         if category == "question":
             return self.punct
         if category == "historical":
@@ -363,28 +394,52 @@ class _Layout:
         return self._stops["all"]
 
     def is_question(self, index: int) -> bool:
-        """Is the token in a clause that asks a question (rather than reports)?"""
+        """Whether the token is in a clause that asks a question (rather than reports)."""
         return _containing(self.clauses, index) in self._questions
 
     def reports(self, index: int, target_end: int) -> bool:
-        """Does the clause around the target report someone's own experience?"""
+        """Whether the clause around the target reports someone's own experience."""
         start, end = _containing(self.clauses, index)
         if self.possessed(index, target_end):
             return True
         return any(self._marks_report(i, start) for i in range(start, end))
 
     def possessed(self, start: int, end: int) -> bool:
-        """"my numbness", "swelling in my hip": someone's own sign, not a general question."""
+        """Whether the sign is someone's own: "my numbness", "swelling in my hip"."""
         before = start > 0 and self.doc[start - 1].orth_ in _POSSESSIVES
         return before or any(self.doc[i].orth_ in _POSSESSIVES for i in range(start, end))
 
     def opens_clause(self, index: int) -> bool:
-        """Is the token the first word of its clause (after fillers like "and", "ok")?"""
+        """Whether the token opens its clause (after fillers like "and", "ok")."""
         start, _ = _containing(self.clauses, index)
         return all(self.doc[i].orth_ in _FILLERS for i in range(start, index))
 
+    def negated_list_end(self, reach: int) -> int:
+        """Carry a negation across a list that ends in "or": "no fever, chills, or sweats".
+
+        Only short items without a subject or verb qualify, and the list must say "or"/"nor";
+        "no fever, I have chills" or "no fever, chills since Monday" stop at the comma.
+        """
+        end, says_or = reach, False
+        while end < len(self.doc) and self.doc[end].orth_ == ",":
+            item_end = self._next_break(end + 1)
+            item = [self.doc[i] for i in range(end + 1, item_end)]
+            if not item or len(item) > _MAX_LIST_ITEM or any(_blocks_list(t) for t in item):
+                break
+            says_or = says_or or any(t.orth_ in ("or", "nor") for t in item)
+            end = item_end
+        return end if says_or else reach
+
+    def _next_break(self, start: int) -> int:
+        return next((i for i in range(start, len(self.doc)) if self.punct[i]), len(self.doc))
+
+    def past_time(self, index: int) -> bool:
+        """Whether the token's clause dates it in the past ("2 days ago", "yesterday")."""
+        start, end = _containing(self.clauses, index)
+        return any(self.doc[i].orth_ in _PAST_TIME for i in range(start, end))
+
     def present(self, index: int) -> bool:
-        """Is there a present-time marker near the token ("again", "now", "today")?"""
+        """Whether a present-time marker ("again", "now", "today") is near the token."""
         seg_start, seg_end = _containing(self.segments, index)
         clause_start, clause_end = _containing(self.clauses, index)
         in_segment = any(self.doc[i].orth_ in _PRESENT for i in range(seg_start, seg_end))
@@ -431,6 +486,14 @@ class _Layout:
         if first in _Q_AUX_START:
             return second not in _NOT_QUESTION_SECOND
         return first in _Q_AUX_NEEDS_MARK and ends_with_q
+
+
+def _blocks_list(token: Token) -> bool:
+    lemma = token.lemma_
+    return (
+        token.orth_ in _SUBJECTS or lemma in _LIST_VERBS
+        or (lemma in CONJ_ALL and lemma not in ("and", "or", "nor"))
+    )
 
 
 def _conjunction_lemma(doc: Doc, i: int) -> str:

@@ -76,6 +76,7 @@ class RedFlagDetector:
         Args:
             text: the patient's message.
             doc: the message already parsed by the same pipeline (reused, not re-parsed).
+
         """
         doc = self._parse(text, doc)
         tokens = self._canon.tokens(doc)
@@ -85,11 +86,13 @@ class RedFlagDetector:
         targets = [self._target(span) for span in flags + required]
         statuses = self._context.statuses(cdoc, targets)
         live_required = {
-            span.flag_id for span, status in zip(required, statuses[len(flags):]) if status == LIVE
+            span.flag_id
+            for span, status in zip(required, statuses[len(flags):], strict=True)
+            if status == LIVE
         }
         found = [
             self._finding(doc, tokens, span, status)
-            for span, status in zip(flags, statuses)
+            for span, status in zip(flags, statuses[:len(flags)], strict=True)
             if not self._flags[span.flag_id].requires or span.flag_id in live_required
         ]
         return sorted(found, key=lambda f: (f.start, f.end, f.flag_id))

@@ -1,4 +1,4 @@
-"""Canonical tokens and the catalog's small pattern language, compiled to spaCy ``Matcher`` patterns.
+"""Canonical tokens, and the catalog's small pattern language compiled to ``Matcher`` patterns.
 
 Text is matched on *canonical tokens*: each spaCy token becomes (surface, lemma), lower-cased and
 accent-folded ("caí" → "cai", "can’t" → "can" + "not"), SMS shorthand expanded ("cnt" → "can't"),
@@ -14,6 +14,7 @@ Pattern language (one string per pattern, words separated by spaces):
 - ``=word``           the exact word, not its lemma ("=tripped" does not match "a trip")
 - ``?word``, ``?(a b)`` optional
 - ``~N``              up to N words in between (never across punctuation, negation or "but")
+- ``#``               a number ("i ='m # week" matches "I'm 34 weeks")
 """
 from __future__ import annotations
 
@@ -48,6 +49,10 @@ GAP_STOP_WORDS = NEGATION_WORDS | frozenset(
 )
 """Words a ``~N`` gap may not cross, so "hip is not swollen" never matches "hip ~3 swollen"."""
 
+GAP_TAG, STOP_TAG = "GAP", "STOP"
+NUMBER: Key = ("#", "#")
+"""The ``#`` slot: any number."""
+_NON_WORD = re.compile(r"[\W_]+|\n")
 _NUMBER_UNIT = re.compile(r"^\d+(?:[.,]\d+)?([a-z]+)$")
 _SLOT = re.compile(r"\?\([^)]*\)|\([^)]*\)|\S+")
 _MIN_FUZZY_LEN = 4
@@ -161,9 +166,15 @@ class Canonicalizer:
         return out
 
     def to_doc(self, tokens: list[CanonToken]) -> Doc:
-        """A throw-away ``Doc`` whose ORTH is the canonical surface and LEMMA the canonical lemma."""
+        """A throw-away ``Doc`` of canonical tokens for the ``Matcher``.
+
+        ORTH is the canonical surface, LEMMA the canonical lemma, and TAG says whether a ``~N``
+        gap may cover the token.
+        """
         words = [t.surface or "_" for t in tokens]
-        return Doc(self.nlp.vocab, words=words, lemmas=[t.lemma or "_" for t in tokens])
+        lemmas = [t.lemma or "_" for t in tokens]
+        tags = [GAP_TAG if _gap_ok(t) else STOP_TAG for t in tokens]
+        return Doc(self.nlp.vocab, words=words, lemmas=lemmas, tags=tags)
 
     def _expand(self, token: Token) -> list[Key]:
         surface = "\n" if token.is_space else fold(token.text)
@@ -235,13 +246,15 @@ class PatternCompiler:
         choices = [_gap_specs(s.size) if isinstance(s, Gap) else _slot_specs(s) for s in slots]
         compiled = [sum(combo, []) for combo in itertools.product(*choices)]
         compiled = [c for c in compiled if c]
-        if not compiled or len(compiled) > 2000:
+        if not compiled or len(compiled) > 5000:
             raise PatternError(f"pattern {pattern!r}: expands to {len(compiled)} patterns")
         return compiled
 
     def _slot(self, raw: str, keywords: bool) -> Slot:
         if re.fullmatch(r"~\d", raw):
             return Gap(int(raw[1]))
+        if raw == "#":
+            return [[NUMBER]]
         optional = raw.startswith("?")
         body = raw[1:] if optional else raw
         body = body[1:-1] if body.startswith("(") and body.endswith(")") else body
@@ -266,29 +279,27 @@ class PatternCompiler:
                     self.keywords.setdefault(form, (surface, lemma))
 
 
+def _gap_ok(token: CanonToken) -> bool:
+    return token.lemma not in GAP_STOP_WORDS and not _NON_WORD.fullmatch(token.surface)
+
+
 def _gap_specs(size: int) -> list[list[TokenSpec]]:
-    wildcard: TokenSpec = {
-        "OP": "?", "IS_PUNCT": False, "IS_SPACE": False,
-        "LEMMA": {"NOT_IN": sorted(GAP_STOP_WORDS)},
-    }
-    return [[dict(wildcard) for _ in range(size)]]
+    # A plain TAG test runs in the Matcher's C code; IN/NOT_IN sets would call Python per token.
+    return [[{"OP": "?", "TAG": GAP_TAG} for _ in range(size)]]
 
 
 def _slot_specs(alternatives: list[list[Key | str]]) -> list[list[TokenSpec]]:
-    singles_lemma = sorted({a[0][1] for a in alternatives if len(a) == 1 and isinstance(a[0], tuple)})
-    singles_exact = sorted({a[0] for a in alternatives if len(a) == 1 and isinstance(a[0], str)})
-    specs: list[list[TokenSpec]] = []
-    if singles_lemma:
-        specs.append([{"LEMMA": {"IN": singles_lemma}}])
-    if singles_exact:
-        specs.append([{"ORTH": {"IN": singles_exact}}])
+    # One plain pattern per alternative (no IN sets) keeps matching in the Matcher's C code.
+    unique: dict[tuple[tuple[str, str], ...], list[TokenSpec]] = {}
     for alt in alternatives:
-        if len(alt) != 1:
-            specs.append([_token_spec(piece) for piece in alt])
-    return specs
+        specs = [_token_spec(piece) for piece in alt]
+        unique.setdefault(tuple(next(iter(s.items())) for s in specs), specs)  # type: ignore[misc]
+    return list(unique.values())
 
 
 def _token_spec(piece: Key | str) -> TokenSpec:
+    if piece == NUMBER:
+        return {"LIKE_NUM": True}
     return {"ORTH": piece} if isinstance(piece, str) else {"LEMMA": piece[1]}
 
 

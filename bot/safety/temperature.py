@@ -46,6 +46,7 @@ def find_readings(text: str, cue_before: CueCheck) -> list[Reading]:
         cue_before: the cue check for unit-less numbers. A whole number needs the cue just
             before it ("temp 101"); a decimal one ("38.4") may take it from earlier in the
             sentence ("no fever yesterday but today it's 38.4").
+
     """
     if _NOT_BODY.search(text):
         return []
@@ -58,7 +59,7 @@ def find_readings(text: str, cue_before: CueCheck) -> list[Reading]:
 
 
 def is_fever(reading: Reading, celsius_min: float, fahrenheit_min: float) -> bool:
-    """Is the reading at or above the fever threshold for its scale?"""
+    """Whether the reading is at or above the fever threshold for its scale."""
     threshold = celsius_min if reading.scale == "C" else fahrenheit_min
     return reading.value >= threshold
 

@@ -12,7 +12,7 @@ What it answers:
 - a message with ``fever``: an urgent escalation, marked
   ``custom: {kind: escalation, tier: urgent}``;
 - ``chest pain``: an emergency escalation (marked, tier ``emergency``);
-- ``unmarked``: an emergency escalation text without the custom marker ("Call 911 now…");
+- ``unmarked`` / ``unmarked crisis``: the domain's fallback emergency / crisis text, unmarked;
 - ``buttons``: a question with two quick-reply buttons;
 - ``xss``: text with HTML, a script and a javascript: link;
 - ``scope``: an out-of-scope answer whose footer mentions 911 (not an escalation);
@@ -65,7 +65,12 @@ OUT_OF_SCOPE = (
     "Sorry, I can only answer questions about TOH. For other health questions, please ask your "
     "care team. In an emergency, call 911.\n"
 )
-UNMARKED = "Call 911 now. This may be an emergency.\n\nDo not wait for a call back.\n"
+# The domain's fallback responses (domain.yml), sent without a marker.
+UNMARKED = "This may be an emergency. Call 911 now."
+UNMARKED_CRISIS = (
+    "If you are thinking about harming yourself, call or text 988 now. If you are in danger, "
+    "call 911."
+)
 XSS = (
     'Here is <img src=x onerror="window.__xss=1"> and '
     "<script>window.__xss=2</script> as text.\n\n"
@@ -87,6 +92,8 @@ def utterances(message: str) -> list[dict[str, Any]]:
         return [{"text": FEVER, "custom": {"kind": "escalation", "tier": "urgent"}}]
     if "chest pain" in lowered:
         return [{"text": CHEST_PAIN, "custom": {"kind": "escalation", "tier": "emergency"}}]
+    if "unmarked crisis" in lowered:
+        return [{"text": UNMARKED_CRISIS}]
     if "unmarked" in lowered:
         return [{"text": UNMARKED}]
     if "buttons" in lowered:

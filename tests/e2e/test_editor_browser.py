@@ -5,6 +5,7 @@ throwaway SQLite store with content/ imported. Needs Debian's ``/usr/bin/chromiu
 is downloaded); skipped without it. Set ``EDITOR_SCREENSHOT_DIR`` to keep the edit page's
 screenshots (desktop and 360-px phone) there.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,12 @@ def editor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Editor]:
     url = f"sqlite:///{tmp_path_factory.mktemp('editor') / 'store.sqlite3'}"
     services = loaded_services(url)
     users = accounts.SqlAlchemyAccountsUnitOfWork(services.session_factory)
-    for name, role in (("erin", "editor"), ("eve", "editor"), ("rita", "reviewer"),
-                       ("ada", "admin")):
+    for name, role in (
+        ("erin", "editor"),
+        ("eve", "editor"),
+        ("rita", "reviewer"),
+        ("ada", "admin"),
+    ):
         accounts.create_user(name, PASSWORD, role=role, uow=users)
     with start_server(port=0, services=services) as server:
         yield Editor(server, services)
@@ -157,7 +162,10 @@ def test_two_editors_one_conflict_and_nothing_lost(browser: object, editor: Edit
 
     item = editorial.history("driving", uow=editor.services.uow())
     assert [(r.number, r.author) for r in item.revisions] == [
-        (1, "content-import"), (2, "erin"), (3, "eve")]
+        (1, "content-import"),
+        (2, "erin"),
+        (3, "eve"),
+    ]
     assert item.revision(2).title == "Driving with TOH"
     for page in (erin, eve):
         page.context.close()
@@ -168,8 +176,9 @@ def test_reviewer_sees_history_and_rolls_back(browser: object, editor: Editor) -
 
     erin = log_in(browser, editor, "erin")
     open_edit(erin, "Can I work with TOH?")
-    erin.get_by_label("SMS text").fill("Working with TOH depends on your pain and your job. "
-                                       "Talk with your care team.")
+    erin.get_by_label("SMS text").fill(
+        "Working with TOH depends on your pain and your job. " "Talk with your care team."
+    )
     erin.get_by_role("button", name="Save and send for review").click()
     erin.context.close()
 
@@ -192,8 +201,9 @@ def test_roles_csrf_and_accounts(browser: object, editor: Editor) -> None:
 
     erin = log_in(browser, editor, "erin")
     assert erin.goto(editor.url + "/users").status == 403
-    forged = erin.request.post(editor.url + "/items/duration/revisions/1/retire",
-                               form={"base_version": "1"})
+    forged = erin.request.post(
+        editor.url + "/items/duration/revisions/1/retire", form={"base_version": "1"}
+    )
     assert forged.status == 400
     erin.context.close()
 
@@ -216,19 +226,28 @@ def test_roles_csrf_and_accounts(browser: object, editor: Editor) -> None:
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_pages_fit_the_screen_and_pass_axe(browser: object, editor: Editor,
-                                           viewport: dict[str, int]) -> None:
+def test_pages_fit_the_screen_and_pass_axe(
+    browser: object, editor: Editor, viewport: dict[str, int]
+) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     page = log_in(browser, editor, "rita", viewport=viewport)
     axe = Axe()
-    for path in ("/", "/items/pregnancy", "/items/pregnancy/edit", "/items/pregnancy/diff",
-                 "/items/pregnancy/revisions/1"):
+    for path in (
+        "/",
+        "/items/pregnancy",
+        "/items/pregnancy/edit",
+        "/items/pregnancy/diff",
+        "/items/pregnancy/revisions/1",
+    ):
         page.goto(editor.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], f"{path} scrolls sideways ({width}px)"
-        serious = [v["id"] for v in axe.run(page).response["violations"]
-                   if v["impact"] in ("serious", "critical")]
+        serious = [
+            v["id"]
+            for v in axe.run(page).response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
         assert serious == [], f"{path}: {serious}"
     target = os.environ.get("EDITOR_SCREENSHOT_DIR")
     if target:

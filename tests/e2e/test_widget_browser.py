@@ -13,10 +13,12 @@ import os
 import re
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -34,6 +36,8 @@ CHROMIUM_ARGS = [
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "bot" / "web" / "static" / "widget"
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
 LAUNCHER = "Ask a question about TOH"
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+CORS = {"Access-Control-Allow-Origin": "*"}
 CONNECT_ERROR = "Sorry, I can't connect right now. If this is urgent, call 911."
 
 browser_test = pytest.mark.browser
@@ -77,19 +81,31 @@ def viewport(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest.fixture()
-def page(browser: Any, site: Server, viewport: str) -> Iterator[Any]:
+@contextmanager
+def open_page(browser: Any, url: str, viewport: str) -> Iterator[Any]:
+    """A fresh browser context (empty localStorage) on ``url``; fails on any JavaScript error."""
     context = browser.new_context(viewport=VIEWPORTS[viewport], locale="en-US")
     context.set_default_timeout(5000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    response = page.goto(site.url + "/")
+    response = page.goto(url)
     assert "connect-src 'self' http://127.0.0.1:" in response.headers["content-security-policy"]
-    page.errors = errors
     yield page
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture()
+def page(browser: Any, site: Server, viewport: str) -> Iterator[Any]:
+    with open_page(browser, site.url + "/", viewport) as page:
+        yield page
+
+
+@pytest.fixture()
+def desktop_page(browser: Any, site: Server) -> Iterator[Any]:
+    with open_page(browser, site.url + "/", "desktop") as page:
+        yield page
 
 
 def expect(target: Any) -> Any:
@@ -365,17 +381,22 @@ def test_escalations_cannot_be_missed(page: Any) -> None:
     red = page.get_by_role("alert").last.evaluate("e => getComputedStyle(e).borderTopColor")
     assert red == "rgb(179, 38, 30)"
 
-    ask(page, "unmarked")  # no custom marker: the "Call 911 now" first line is enough
+    ask(page, "unmarked")  # no custom marker: "Call 911 now" on the first line is enough
     expect(page.get_by_role("alert")).to_have_count(3)
     expect(page.get_by_role("alert").last).to_have_attribute("data-tier", "emergency")
+    ask(page, "unmarked crisis")  # "call or text 988 now"
+    expect(page.get_by_role("alert")).to_have_count(4)
+    expect(page.get_by_role("alert").last).to_have_attribute("data-tier", "crisis")
+    red = page.get_by_role("alert").last.evaluate("e => getComputedStyle(e).borderTopColor")
+    assert red == "rgb(179, 38, 30)"
 
     ask(page, "out of scope")  # "In an emergency, call 911." as a footer is not an escalation
     expect(bot_messages(page).last).to_contain_text("I can only answer questions about TOH")
-    expect(page.get_by_role("alert")).to_have_count(3)
+    expect(page.get_by_role("alert")).to_have_count(4)
 
     page.reload()  # escalations stay marked in the history
     open_by_click(page)
-    expect(page.get_by_role("alert")).to_have_count(3)
+    expect(page.get_by_role("alert")).to_have_count(4)
 
 
 @browser_test
@@ -430,7 +451,9 @@ def test_network_failure_keeps_the_typed_text(page: Any, rasa: Server) -> None:
 @browser_test
 @needs_chromium
 def test_greeting_failure_and_empty_answer(page: Any, rasa: Server) -> None:
-    page.route(rasa.url + WEBHOOK, lambda route: route.fulfill(status=500, body="oops"))
+    page.route(
+        rasa.url + WEBHOOK, lambda route: route.fulfill(status=500, body="oops", headers=CORS)
+    )
     open_by_click(page)
     expect(page.get_by_role("alert")).to_have_text(CONNECT_ERROR)
     page.unroute(rasa.url + WEBHOOK)
@@ -544,3 +567,38 @@ def test_axe_finds_no_serious_violations(page: Any, rasa: Server) -> None:
     print("\n".join(report) or "axe: no violations")
     serious = [line for line in report if "(serious)" in line or "(critical)" in line]
     assert not serious, "\n".join(serious)
+
+
+@browser_test
+@needs_chromium
+def test_real_content_is_flagged_only_when_it_is_an_escalation(
+    desktop_page: Any, rasa: Server
+) -> None:
+    """Every reviewed answer in content/, sent unmarked as Rasa would: only the emergency and
+    crisis escalations become alerts (urgent ones need the bot's custom marker)."""
+    page = desktop_page
+    items = [yaml.safe_load(path.read_text()) for path in sorted(CONTENT_DIR.glob("*/*.yml"))]
+    items = [item for item in items if isinstance(item, dict) and item.get("text")]
+    if not items:
+        pytest.skip("no content items")
+    open_by_click(page)
+    current: dict[str, str] = {}
+
+    def answer(route: Any) -> None:
+        body = json.dumps(rest_output("me", [{"text": current["text"]}]))
+        route.fulfill(status=200, body=body, content_type="application/json", headers=CORS)
+
+    page.route(rasa.url + WEBHOOK, answer)
+    flagged = {}
+    for item in items:
+        current["text"] = item["text"]
+        ask(page, f"show {item['id']}")
+        last = page.locator(".toh-log .toh-msg").last
+        flagged[item["id"]] = last.get_attribute("data-tier")
+        page.get_by_role("button", name="Start over").click()  # keep the page small
+        expect(bot_messages(page)).to_have_count(1)
+    expected = {
+        item["id"]: item["tier"] if item.get("tier") in ("emergency", "crisis") else None
+        for item in items
+    }
+    assert flagged == expected

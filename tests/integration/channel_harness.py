@@ -8,6 +8,7 @@
 - ``serve`` mounts channels with Rasa's own ``register`` (so URLs are Rasa's) on a Sanic app
   listening on a free port of 127.0.0.1 (sanic-testing is not installed).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -63,8 +64,8 @@ class BotDouble:
     """Rasa's agent as the channels see it: ``handle_message(UserMessage)``.
 
     Script: ``buttons`` → a question with three buttons; ``silence`` → no message; ``crash…`` →
-    raises (quoting the text); ``slow`` → answers after ``slow_seconds``; ``/faq_<topic>`` → that topic's published answer; ``/none_of_these`` → a line;
-    anything else → ``You said: <text>``.
+    raises (quoting the text); ``slow`` → answers after ``slow_seconds``; ``/faq_<topic>`` →
+    that topic's published answer; ``/none_of_these`` → a line; else ``You said: <text>``.
     """
 
     def __init__(self, services: Services) -> None:
@@ -84,12 +85,16 @@ class BotDouble:
         if text == "slow":
             await asyncio.sleep(self.slow_seconds)
         if text == "buttons":
-            await out.send_response(sender, {"text": "Did you mean one of these?", "buttons": SUGGESTIONS})
+            await out.send_response(
+                sender, {"text": "Did you mean one of these?", "buttons": SUGGESTIONS}
+            )
         elif text.startswith("/faq_"):
             reply = self._replies.topic(text[len("/faq_") :], channel)
             await out.send_response(sender, {"text": reply.text})
         elif text == "/none_of_these":
-            await out.send_response(sender, {"text": self._replies.message("not_understood", channel).text})
+            await out.send_response(
+                sender, {"text": self._replies.message("not_understood", channel).text}
+            )
         else:
             await out.send_response(sender, {"text": f"You said: {text}"})
 
@@ -131,7 +136,7 @@ async def serve(channels: Sequence[InputChannel], bot: BotDouble) -> AsyncIterat
         await server.after_stop()
 
 
-async def _close(server: Any, grace: float = 1.0) -> None:
+async def _close(server: Any, grace: float = 0.25) -> None:
     """Stop listening, then close connections as Sanic's own runner does (idle ones first)."""
     server.close()
     for connection in list(server.connections):

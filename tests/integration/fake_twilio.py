@@ -3,6 +3,7 @@
 ``statuses`` scripts the answers: ``FakeTwilio(statuses=[500, 201])`` fails the first post and
 accepts the next; once the script is used up every post gets 201.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -82,9 +83,15 @@ class FakeTwilio:
         )
         self._arrived.set()
         if status == 201:
-            return web.json_response({"sid": f"SM{len(self.posts):032d}", "status": "queued"}, status=201)
+            return web.json_response(
+                {"sid": f"SM{len(self.posts):032d}", "status": "queued"}, status=201
+            )
         return web.json_response(
-            {"code": 20500, "message": f"Internal error sending to {form.get('To')}", "status": status},
+            {
+                "code": 20500,
+                "message": f"Internal error sending to {form.get('To')}",
+                "status": status,
+            },
             status=status,
         )
 

@@ -2,6 +2,7 @@
 
 Content comes from a private SQLite store with ``content/`` imported; Rasa is ``BotDouble``.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,7 +51,9 @@ class Web:
         self.url = f"{base_url}/webhooks/rest/webhook"
         self.base_url = base_url
 
-    async def post(self, body: Any, *, raw: bytes | None = None, query: str = "") -> tuple[int, Any]:
+    async def post(
+        self, body: Any, *, raw: bytes | None = None, query: str = ""
+    ) -> tuple[int, Any]:
         data = raw if raw is not None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"}
         async with aiohttp.ClientSession() as http:
@@ -87,7 +90,11 @@ async def test_topic_answers_use_the_web_wording(web: Web, services: Services) -
 
 async def test_buttons_reach_the_client(web: Web) -> None:
     [answer] = await web.say("buttons")
-    assert [b["payload"] for b in answer["buttons"]] == ["/faq_duration", "/faq_driving", "/none_of_these"]
+    assert [b["payload"] for b in answer["buttons"]] == [
+        "/faq_duration",
+        "/faq_driving",
+        "/none_of_these",
+    ]
 
 
 async def test_a_client_cannot_choose_the_input_channel(web: Web, bot: BotDouble) -> None:
@@ -123,7 +130,9 @@ async def test_a_missing_message_field_gets_the_empty_message_line(
     assert bot.received == []
 
 
-@pytest.mark.parametrize("body", [{"message": "hi"}, {"sender": "", "message": "hi"}, {"sender": None}, ["x"]])
+@pytest.mark.parametrize(
+    "body", [{"message": "hi"}, {"sender": "", "message": "hi"}, {"sender": None}, ["x"]]
+)
 async def test_a_missing_sender_is_a_json_400(web: Web, bot: BotDouble, body: Any) -> None:
     status, answer = await web.post(body)
     assert status == 400 and "error" in answer
@@ -150,7 +159,9 @@ async def test_a_turn_without_reply_gets_the_unavailable_line(
     assert "secret hip story" not in caplog.text  # the patient's text is never logged
 
 
-async def test_a_slow_turn_is_answered_before_it_ends(web: Web, bot: BotDouble, services: Services) -> None:
+async def test_a_slow_turn_is_answered_before_it_ends(
+    web: Web, bot: BotDouble, services: Services
+) -> None:
     bot.slow_seconds = 3  # the channel waits 2
     answer = await web.say("slow")
     assert answer[0]["text"] == text_of(services, "unavailable")

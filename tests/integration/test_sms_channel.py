@@ -3,6 +3,7 @@
 The channel runs on a real Sanic server (mounted by Rasa's ``register``), its state and content on
 a private SQLite store with ``content/`` imported; Rasa is replaced by ``BotDouble``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,6 +18,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels import sms_text
 from bot.channels.sms import PLACEHOLDER_SID, SmsInput
+from bot.channels.sms_state import SmsState
 from bot.channels.twilio_api import TwilioAccount, TwilioMessages
 from bot.config import Settings
 from bot.content import services as content
@@ -83,13 +85,20 @@ class Phone:
     ) -> aiohttp.ClientResponse:
         """Post one SMS to the webhook, signed unless told otherwise; wait until handled."""
         self.sent += 1
-        form = {"From": phone, "To": OUR_NUMBER, "MessageSid": f"SM{self.sent:032d}", "AccountSid": SID}
+        form = {
+            "From": phone,
+            "To": OUR_NUMBER,
+            "MessageSid": f"SM{self.sent:032d}",
+            "AccountSid": SID,
+        }
         if body is not None:
             form["Body"] = body
         form.update(extra or {})
         headers = {}
         if signature == "sign":
-            signature = RequestValidator(TOKEN).compute_signature(self.signing_url or self.webhook, form)
+            signature = RequestValidator(TOKEN).compute_signature(
+                self.signing_url or self.webhook, form
+            )
         if signature is not None:
             headers["X-Twilio-Signature"] = signature
         async with aiohttp.ClientSession() as http:
@@ -174,7 +183,12 @@ async def test_a_signed_message_is_answered_at_once_with_empty_twiml_then_by_sms
     assert response.status == 200
     assert response.headers["Content-Type"].startswith("text/xml")
     [sent] = fake_twilio.accepted
-    assert (sent.to, sent.from_, sent.account_sid, sent.auth) == (PHONE, OUR_NUMBER, SID, (SID, TOKEN))
+    assert (sent.to, sent.from_, sent.account_sid, sent.auth) == (
+        PHONE,
+        OUR_NUMBER,
+        SID,
+        (SID, TOKEN),
+    )
     assert sent.body == "You said: How long does it last?"
     [message] = bot.received
     assert message.input_channel == "sms" and message.output_channel.name() == "sms"
@@ -208,9 +222,10 @@ async def test_buttons_become_numbered_choices_and_a_number_picks_one(
 
 
 async def test_choices_are_shared_by_replicas(services: Services, fake_twilio: FakeTwilio) -> None:
-    async with phone_for(services, fake_twilio) as (first, _), phone_for(
-        services, fake_twilio
-    ) as (second, bot_two):
+    async with (
+        phone_for(services, fake_twilio) as (first, _),
+        phone_for(services, fake_twilio) as (second, bot_two),
+    ):
         await first.text("buttons")
         await second.text("3")
     assert bot_two.texts == ["/none_of_these"]
@@ -316,7 +331,9 @@ async def test_a_turn_without_reply_gets_the_unavailable_line(
     assert [m.body for m in fake_twilio.accepted] == [sms_text_of(services, "unavailable")]
 
 
-async def test_a_missing_sender_is_a_bad_request(services: Services, fake_twilio: FakeTwilio) -> None:
+async def test_a_missing_sender_is_a_bad_request(
+    services: Services, fake_twilio: FakeTwilio
+) -> None:
     async with phone_for(services, fake_twilio) as (phone, bot):
         response = await phone.text("hello", phone="")
     assert response.status == 400 and bot.received == []
@@ -332,7 +349,9 @@ async def test_slash_commands_are_plain_text(services: Services, fake_twilio: Fa
 # --- sending ---------------------------------------------------------------------------------
 
 
-async def test_transient_twilio_errors_are_retried(services: Services, fake_twilio: FakeTwilio) -> None:
+async def test_transient_twilio_errors_are_retried(
+    services: Services, fake_twilio: FakeTwilio
+) -> None:
     fake_twilio.statuses = [500, 429, 201]
     async with phone_for(services, fake_twilio) as (phone, _bot):
         await phone.text("hello")
@@ -352,7 +371,9 @@ async def test_sending_gives_up_after_a_few_tries_and_logs_without_the_number(
     assert "5550123" not in caplog.text
 
 
-async def test_a_refused_message_is_not_retried(services: Services, fake_twilio: FakeTwilio) -> None:
+async def test_a_refused_message_is_not_retried(
+    services: Services, fake_twilio: FakeTwilio
+) -> None:
     fake_twilio.statuses = [400]
     async with phone_for(services, fake_twilio) as (phone, _bot):
         await phone.text("hello")
@@ -439,8 +460,36 @@ def test_credentials_yml_enables_the_patient_channels(monkeypatch: pytest.Monkey
     names = sorted(channel.name() for channel in channels)
     assert names == ["rest", "sms", "socketio"]
     [sms] = [channel for channel in channels if isinstance(channel, SmsInput)]
-    assert (sms.account.account_sid, sms.account.auth_token, sms.account.number) == (SID, TOKEN, OUR_NUMBER)
+    assert (sms.account.account_sid, sms.account.auth_token, sms.account.number) == (
+        SID,
+        TOKEN,
+        OUR_NUMBER,
+    )
     assert sms.webhook_url is None
+
+
+async def test_the_api_base_comes_from_settings(
+    services: Services, fake_twilio: FakeTwilio
+) -> None:
+    settings = Settings(twilio_api_base=fake_twilio.base_url)
+    given = {"account_sid": SID, "auth_token": TOKEN, "twilio_number": OUR_NUMBER}
+    channel = SmsInput.from_settings(given, settings, services_factory=lambda: services)
+    async with serve([channel], BotDouble(services)) as base_url:
+        await Phone(base_url, channel).text("hello")
+    assert [m.body for m in fake_twilio.accepted] == ["You said: hello"]
+
+
+def test_pending_choices_expire(services: Services) -> None:
+    now = [1000.0]
+    state = SmsState(
+        services.engine, services.session_factory, choices_ttl=60, clock=lambda: now[0]
+    )
+    state.offer_choices("contact", ["/faq_duration", "/faq_driving"])
+    now[0] += 61
+    assert state.take_choice("contact", 1) is None
+    state.offer_choices("contact", ["/faq_duration", "/faq_driving"])
+    assert state.take_choice("contact", 2) == "/faq_driving"
+    assert state.take_choice("contact", 2) is None  # a list is used once
 
 
 async def test_placeholder_credentials_log_instead_of_sending(
@@ -502,6 +551,8 @@ def test_keywords_are_whole_messages(body: str | None, keyword: sms_text.Keyword
     assert sms_text.keyword_of(body) is keyword
 
 
-@pytest.mark.parametrize(("body", "number"), [("2", 2), (" 3. ", 3), ("1)", 1), ("2 please", None), ("", None)])
+@pytest.mark.parametrize(
+    ("body", "number"), [("2", 2), (" 3. ", 3), ("1)", 1), ("2 please", None), ("", None)]
+)
 def test_choice_numbers(body: str, number: int | None) -> None:
     assert sms_text.choice_number(body) == number

@@ -3,6 +3,7 @@
 The client uses the polling transport: engine.io's websocket client needs a newer aiohttp than
 Rasa 3.6 allows (``aiohttp.ClientWSTimeout``). The server side is the same either way.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,7 +44,9 @@ class Chat:
         self.client = socketio.AsyncClient(reconnection=False)
         self.inbox: asyncio.Queue[Any] = asyncio.Queue()
         self.client.on("bot_uttered", self.inbox.put_nowait)
-        self.client.on("session_confirm", lambda session: self.inbox.put_nowait(("session", session)))
+        self.client.on(
+            "session_confirm", lambda session: self.inbox.put_nowait(("session", session))
+        )
 
     async def connect(self, base_url: str, session_id: str | None = "conv-1") -> None:
         await self.client.connect(base_url, socketio_path="/socket.io", transports=["polling"])
@@ -67,11 +70,14 @@ async def chat(services: Services, bot: BotDouble) -> AsyncIterator[Chat]:
     channel = PatientSocketIOInput(
         session_persistence=True, turn_timeout=2, services_factory=lambda: services
     )
+    widget = Chat()
     async with serve([channel], bot) as base_url:
-        widget = Chat()
         await widget.connect(base_url)
         yield widget
-        await widget.client.disconnect()
+        # Without waiting for the long poll the server holds (~30 s); the server's shutdown
+        # then ends it, and the client's loops with it.
+        await widget.client.eio.disconnect(abort=True)
+    await asyncio.wait_for(widget.client.eio.wait(), 5)
 
 
 def text_of(services: Services, item_id: str) -> str:

@@ -65,18 +65,28 @@ def test_tracker_store_keeps_the_conversation_and_reply_metadata(
         get_settings.cache_clear()
 
 
-def test_lock_store_is_redis_when_redis_url_is_set() -> None:
-    store = lock_store_for("redis://127.0.0.1:6379/1")
-    assert isinstance(store, RedisLockStore)
+async def test_two_replicas_share_one_redis_lock() -> None:
+    """Replica B must wait while replica A handles a turn of the same conversation."""
+    replica_a, replica_b = (lock_store_for("redis://127.0.0.1:6379/1") for _ in range(2))
+    assert isinstance(replica_a, RedisLockStore)
     conversation = f"lock-test-{uuid.uuid4().hex}"
-    lock = store.issue_lock(conversation)
-    ticket = lock.issue_ticket(30)
-    store.save_lock(lock)
-    shared = lock_store_for("redis://127.0.0.1:6379/1").get_lock(conversation)
-    assert shared is not None and shared.last_issued == ticket
-    assert shared.now_serving == ticket and not shared.is_locked(ticket)
-    store.delete_lock(conversation)
-    assert store.get_lock(conversation) is None
+    async with replica_a.lock(conversation, lock_lifetime=10):
+        ticket_b = replica_b.issue_ticket(conversation, 10)
+        assert replica_b.get_lock(conversation).is_locked(ticket_b)
+    assert not replica_b.get_lock(conversation).is_locked(ticket_b)
+    replica_b.cleanup(conversation, ticket_b)
+    assert replica_a.get_lock(conversation) is None
+
+
+def test_env_lock_store_follows_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config import get_settings
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/1")
+    get_settings.cache_clear()
+    try:
+        assert isinstance(EnvLockStore().inner, RedisLockStore)
+    finally:
+        get_settings.cache_clear()
 
 
 def test_lock_store_is_in_memory_without_redis(monkeypatch: pytest.MonkeyPatch) -> None:

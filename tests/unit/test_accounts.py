@@ -29,7 +29,7 @@ def uow() -> FakeAccountsUnitOfWork:
     return store
 
 
-def test_a_created_user_can_log_in_with_the_right_password_only(uow: FakeAccountsUnitOfWork) -> None:
+def test_only_the_right_password_logs_in(uow: FakeAccountsUnitOfWork) -> None:
     user = authenticate("erin", PASSWORD, uow=uow)
     assert user is not None and user.actor == Actor("erin", "editor")
     assert authenticate("erin", "wrong password!", uow=uow) is None

@@ -31,8 +31,9 @@ LIVE_TEXT = "TOH is a short-term problem. It gets better.\n"
 
 @pytest.fixture
 def uow() -> FakeUnitOfWork:
-    return fake_store(spec("duration", text=LIVE_TEXT), spec("esc_emergency", kind="escalation", tier="emergency",
-                                             text="Call 911 now.\n", sms_text="Call 911 now."))
+    emergency = spec("esc_emergency", kind="escalation", tier="emergency",
+                     text="Call 911 now.\n", sms_text="Call 911 now.")
+    return fake_store(spec("duration", text=LIVE_TEXT), emergency)
 
 
 def save(uow: FakeUnitOfWork, *, author: Actor = ERIN, item_id: str = "duration",

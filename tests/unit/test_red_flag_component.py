@@ -26,6 +26,7 @@ def classified(text: str, intent: str = "faq_duration") -> Message:
 
 @pytest.fixture
 def trained(tmp_path: Path) -> tuple[LocalModelStorage, Resource]:
+    (tmp_path / "model").mkdir()
     storage = LocalModelStorage(tmp_path / "model")
     resource = Resource("red_flag_screen")
     context = ExecutionContext(GraphSchema({}), "test")

