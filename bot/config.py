@@ -38,7 +38,7 @@ class Settings:
 
 def _env(name: str, default: str = "") -> str:
     value = os.environ.get(name)
-    return value if value not in (None, "") else default
+    return value if value else default
 
 
 def load_settings(env_file: Path | None = REPO_ROOT / ".env") -> Settings:

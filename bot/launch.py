@@ -3,6 +3,7 @@
 ``make run`` calls ``python -m bot.launch``; the end-to-end tests call ``start_stack`` with
 other ports and a throwaway database. This is the one place that knows how the servers start.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,6 +34,9 @@ class StackPorts:
     rasa: int = 5005
     actions: int = 5055
     web: int = 8000
+
+
+DEFAULT_PORTS = StackPorts()
 
 
 @dataclass
@@ -85,14 +89,28 @@ def commands(ports: StackPorts, model: Path) -> dict[str, list[str]]:
     return {
         "actions": [rasa, "run", "actions", "--actions", "actions", "--port", str(ports.actions)],
         "rasa": [
-            rasa, "run", "--model", str(model), "--port", str(ports.rasa),
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--cors", "*",
+            rasa,
+            "run",
+            "--model",
+            str(model),
+            "--port",
+            str(ports.rasa),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--cors",
+            "*",
         ],
         "web": [sys.executable, "-m", "bot", "web", "--host", "0.0.0.0", "--port", str(ports.web)],
     }
 
 
-HEALTH = {"actions": "http://localhost:{actions}/health", "rasa": "http://localhost:{rasa}/webhooks/rest/", "web": "http://localhost:{web}/"}
+HEALTH = {
+    "actions": "http://localhost:{actions}/health",
+    "rasa": "http://localhost:{rasa}/webhooks/rest/",
+    "web": "http://localhost:{web}/",
+}
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
@@ -111,7 +129,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float) ->
 
 
 def start_stack(
-    ports: StackPorts = StackPorts(),
+    ports: StackPorts = DEFAULT_PORTS,
     *,
     env: Mapping[str, str] | None = None,
     model: Path = REPO_ROOT / "models",
@@ -126,8 +144,11 @@ def start_stack(
         for name in only:
             output = open(log_dir / f"{name}.log", "wb") if log_dir else None  # noqa: SIM115
             stack.processes[name] = subprocess.Popen(
-                commands(ports, model)[name], cwd=REPO_ROOT, env=environment,
-                stdout=output, stderr=subprocess.STDOUT if output else None,
+                commands(ports, model)[name],
+                cwd=REPO_ROOT,
+                env=environment,
+                stdout=output,
+                stderr=subprocess.STDOUT if output else None,
             )
         for name in only:
             url = HEALTH[name].format(**ports.__dict__)

@@ -87,7 +87,7 @@ class ReplyService:
         titles = [services.published_answer(topic, uow=self._uow()).title for topic in closest]
         buttons = [
             {"title": title, "payload": f"/{FAQ_INTENT_PREFIX}{topic}"}
-            for topic, title in zip(closest, titles)
+            for topic, title in zip(closest, titles, strict=False)
         ]
         none_title = services.published_answer("none_of_these", uow=self._uow()).title
         buttons.append({"title": none_title, "payload": "/none_of_these"})

@@ -3,6 +3,7 @@
 Usage: .venv/bin/python scripts/bench_assistant.py [--messages 300] [--train]
 Starts its own action + Rasa servers on spare ports over a throwaway SQLite store.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,10 @@ def time_training(out: Path) -> float:
     started = time.monotonic()
     subprocess.run(
         [str(ROOT / ".venv/bin/rasa"), "train", "--force", "--out", str(out), "--quiet"],
-        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return time.monotonic() - started
 
@@ -58,8 +62,13 @@ def main() -> int:
         loaded_services(url)
         ports = StackPorts(rasa=16005, actions=16055, web=16080)
         started = time.monotonic()
-        stack = start_stack(ports, env={"DATABASE_URL": url}, only=("actions", "rasa"), log_dir=Path(folder))
-        print(f"model-ready time: {time.monotonic() - started:.1f} s (start to first REST answer ready)")
+        stack = start_stack(
+            ports, env={"DATABASE_URL": url}, only=("actions", "rasa"), log_dir=Path(folder)
+        )
+        print(
+            f"model-ready time: {time.monotonic() - started:.1f} s "
+            "(servers started to REST webhook answering)"
+        )
         try:
             client = RestClient(stack.rasa_url)
             texts = [e.text for e in read_examples(ROOT / "tests/nlu/heldout.yml")]
@@ -71,7 +80,8 @@ def main() -> int:
                 client.send(sender, texts[i % len(texts)])
                 latencies.append((time.perf_counter() - t0) * 1000)
             print(
-                f"REST latency over {len(latencies)} messages: p50 {statistics.median(latencies):.1f} ms, "
+                f"REST latency over {len(latencies)} messages: "
+                f"p50 {statistics.median(latencies):.1f} ms, "
                 f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms"
             )
             for name, process in stack.processes.items():

@@ -1,7 +1,9 @@
 """Print the held-out NLU report and write a confusion matrix: `make eval`.
 
-Usage: .venv/bin/python scripts/evaluate_nlu.py [--model models/toh.tar.gz] [--data tests/nlu/heldout.yml]
+Usage: .venv/bin/python scripts/evaluate_nlu.py [--model models/toh.tar.gz]
+                                                [--data tests/nlu/heldout.yml]
 """
+
 from __future__ import annotations
 
 import argparse

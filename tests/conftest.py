@@ -1,4 +1,5 @@
 """Fixtures shared by every tier of tests."""
+
 from __future__ import annotations
 
 import uuid
@@ -28,7 +29,9 @@ def nlp() -> Language:
 
 def loaded_services(database_url: str) -> Services:
     """Services on ``database_url`` with the schema made and content/ imported."""
-    settings = replace(load_settings(env_file=None), database_url=database_url, tracker_database_url=database_url)
+    settings = replace(
+        load_settings(env_file=None), database_url=database_url, tracker_database_url=database_url
+    )
     services = Services(settings)
     services.ensure_schema()
     import_items(read_items(CONTENT_DIR), uow=services.uow())

@@ -14,10 +14,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bot.topics import FAQ_TOPICS
+
 MAX_CHARS = 2000
 # Only the head is kept, so only the head is scanned: a megabyte of text costs no more than this.
 _SCAN_CHARS = 4 * MAX_CHARS
-BUTTON_PAYLOAD = re.compile(r"^/(faq_[a-z_]+|none_of_these|greet|help|request_human)$")
+BUTTON_PAYLOAD = re.compile(
+    r"^/("
+    + "|".join(f"faq_{topic}" for topic in FAQ_TOPICS)
+    + r"|none_of_these|greet|help|request_human)$"
+)
 _LEADING_SLASHES = re.compile(r"^[\s/\\]+")
 _FALLBACK_UNAVAILABLE = (
     "Sorry, I am having trouble right now. If this is urgent, call 911 or your clinic."

@@ -33,6 +33,26 @@ MAX_SENDER_CHARS = 255  # Rasa's SQL tracker store keys conversations by a 255-c
 DEFAULT_TURN_TIMEOUT = 30.0
 
 
+class WholeMessageCollector(CollectingOutputChannel):
+    """Collects each bot message whole, as the contract promises: the item's text verbatim.
+
+    Rasa's collector splits text at blank lines and sends ``custom`` as a separate message;
+    this one keeps text, buttons, the escalation marker (``custom``) and the content id and
+    version together, so a page can show an escalation as one alert and log what was shown.
+    """
+
+    KEPT = ("buttons", "custom", "content_id", "content_version")
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Keep the message as one entry."""
+        entry: dict[str, Any] = {"recipient_id": recipient_id}
+        if message.get("text"):
+            entry["text"] = message["text"]
+        entry.update({key: message[key] for key in self.KEPT if message.get(key) is not None})
+        if len(entry) > 1:
+            self.messages.append(entry)
+
+
 class BadRequest(ValueError):
     """The request cannot be a patient message; the text is safe to show the client."""
 
@@ -90,7 +110,7 @@ class PatientRestInput(RestInput):
         inbound = clean_inbound(raw)
         if inbound.empty:
             return [await self._line(sender, "empty_message")]
-        collector = CollectingOutputChannel()
+        collector = WholeMessageCollector()
         message = UserMessage(
             inbound.text, collector, sender, input_channel=CHANNEL, metadata=metadata
         )

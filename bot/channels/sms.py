@@ -55,7 +55,7 @@ DEFAULT_TURN_TIMEOUT = 120.0  # the webhook is already answered: give Rasa time
 
 
 @dataclass(frozen=True)
-class Inbound:
+class IncomingSms:
     """One SMS as Twilio posted it."""
 
     phone: str
@@ -149,6 +149,8 @@ class SmsInput(InputChannel):
         )
         if account.dry_run:
             logger.warning("sms: placeholder Twilio credentials, replies are logged, not sent")
+        if account.auth_token == PLACEHOLDER_TOKEN:
+            logger.warning("sms: placeholder auth token, anyone can sign webhook calls: dev only")
         webhook_url = _given(credentials, "webhook_url", settings.twilio_webhook_url)
         return cls(account, webhook_url=webhook_url, **options)
 
@@ -202,7 +204,7 @@ class SmsInput(InputChannel):
         if not task.cancelled() and task.exception() is not None:
             logger.error("sms: handling failed (%s)", type(task.exception()).__name__)
 
-    async def handle(self, inbound: Inbound, on_new_message: OnNewMessage) -> None:
+    async def handle(self, inbound: IncomingSms, on_new_message: OnNewMessage) -> None:
         """Everything after the webhook answered: keywords, choices, Rasa, sending."""
         contact = self.contact_of(inbound.phone)
         keyword = sms_text.keyword_of(inbound.body)
@@ -219,7 +221,9 @@ class SmsInput(InputChannel):
         else:
             await self._converse(inbound, contact, on_new_message)
 
-    async def _converse(self, inbound: Inbound, contact: str, on_new_message: OnNewMessage) -> None:
+    async def _converse(
+        self, inbound: IncomingSms, contact: str, on_new_message: OnNewMessage
+    ) -> None:
         text = await self._chosen_payload(contact, inbound.body)
         if text is None:
             cleaned = clean_inbound(inbound.body)
@@ -299,13 +303,13 @@ def twilio_form(request: Request) -> RequestParameters:
     return RequestParameters(fields)
 
 
-def inbound_of(form: RequestParameters) -> Inbound | None:
+def inbound_of(form: RequestParameters) -> IncomingSms | None:
     """The SMS in Twilio's form fields; None without a sender."""
     phone = (form.get("From") or "").strip()
     if not phone:
         return None
     body = form.get("Body") or ""
-    return Inbound(phone=phone, body=body, message_sid=form.get("MessageSid") or None)
+    return IncomingSms(phone=phone, body=body, message_sid=form.get("MessageSid") or None)
 
 
 def _given(credentials: dict[str, Any], key: str, fallback: str) -> str:

@@ -31,7 +31,6 @@ from bot.content.lint import LintReport, lint_item
 from bot.content.models import PENDING, ContentItem, Revision, utcnow
 from bot.content.repository import UnitOfWork
 
-
 REVIEW_DUE_DAYS = 60
 TITLE_MAX = 200
 FIELD_LABELS = {
@@ -220,7 +219,7 @@ def catalog(
     """Items for the editor's list, filtered by words, kind and working status."""
     words = search.lower().split()
     with uow:
-        histories = [_history(item) for item in uow.items.list(kind or None)]
+        histories = [_history(item) for item in uow.items.list_items(kind or None)]
     summaries = [_summary(h) for h in histories if _matches(h, words)]
     return [s for s in summaries if not status or s.status == status]
 

@@ -2,6 +2,7 @@
 
 ``dump_item`` writes one canonical form, so ``import`` then ``export`` gives back the same bytes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,7 +67,9 @@ def read_items(content_dir: Path) -> list[ItemSpec]:
     specs = []
     for folder in FOLDERS.values():
         for path in sorted((content_dir / folder).glob("*.yml")):
-            spec = spec_from_dict(yaml.safe_load(path.read_text(encoding="utf-8")), origin=str(path))
+            spec = spec_from_dict(
+                yaml.safe_load(path.read_text(encoding="utf-8")), origin=str(path)
+            )
             if spec.id != path.stem:
                 raise InvalidContent(f"{path}: id '{spec.id}' differs from the file name")
             specs.append(spec)
@@ -87,9 +90,7 @@ _Dumper.add_representer(str, _represent_str)
 
 def dump_item(spec: ItemSpec) -> str:
     """The canonical YAML text of one item."""
-    return yaml.dump(
-        spec.as_dict(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    return yaml.dump(spec.as_dict(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def write_items(specs: list[ItemSpec], content_dir: Path) -> list[Path]:

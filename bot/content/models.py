@@ -7,6 +7,7 @@ lock: every change bumps it, and a save made from an older version is refused.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -21,7 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+# Typed as Any: SQLAlchemy 1.4's declarative base has no static type without its mypy plugin.
+Base: Any = declarative_base()
 
 KINDS = ("faq", "message", "escalation")
 TIERS = ("emergency", "urgent", "crisis")

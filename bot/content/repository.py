@@ -25,7 +25,7 @@ class ContentRepository(abc.ABC):
         """The item with this id, with its revisions, or None."""
 
     @abc.abstractmethod
-    def list(self, kind: str | None = None) -> list[ContentItem]:
+    def list_items(self, kind: str | None = None) -> list[ContentItem]:
         """All items (of one kind, if given), ordered by id."""
 
     @abc.abstractmethod
@@ -56,7 +56,7 @@ class SqlAlchemyContentRepository(ContentRepository):
         )
         return self.session.execute(query).scalars().first()
 
-    def list(self, kind: str | None = None) -> list[ContentItem]:
+    def list_items(self, kind: str | None = None) -> list[ContentItem]:
         """Load items with their revisions, ordered by id."""
         query = select(ContentItem).options(selectinload(ContentItem.revisions))
         if kind is not None:
@@ -88,7 +88,7 @@ class FakeContentRepository(ContentRepository):
         """Look the item up in memory."""
         return self._items.get(item_id)
 
-    def list(self, kind: str | None = None) -> list[ContentItem]:
+    def list_items(self, kind: str | None = None) -> list[ContentItem]:
         """Items in memory, filtered and sorted."""
         items = sorted(self._items.values(), key=lambda item: item.id)
         return [item for item in items if kind is None or item.kind == kind]

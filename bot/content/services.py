@@ -80,7 +80,7 @@ def published_answer(item_id: str, *, uow: UnitOfWork) -> Answer:
 def published_catalog(*, uow: UnitOfWork, kind: str | None = None) -> list[Answer]:
     """Every published answer (of one kind, if given), ordered by id."""
     with uow:
-        answers = [answer_of(item) for item in uow.items.list(kind)]
+        answers = [answer_of(item) for item in uow.items.list_items(kind)]
     return [answer for answer in answers if answer is not None]
 
 

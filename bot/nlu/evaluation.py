@@ -1,4 +1,5 @@
 """Measure the trained model on held-out phrasings: topic accuracy and out-of-scope kept out."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -55,7 +56,8 @@ class Report:
         lines = [
             f"examples: {len(self.pairs)} ({len(counts)} intents)",
             f"topic accuracy: {self.topic_accuracy:.1%} over {len(self._topic_pairs())}",
-            f"out-of-scope kept out: {self.out_of_scope_kept_out:.1%} over {len(self._oos_pairs())}",
+            f"out-of-scope kept out: {self.out_of_scope_kept_out:.1%} "
+            f"over {len(self._oos_pairs())}",
         ]
         lines += [f"  MISS {e.intent:<24} -> {p:<24} {e.text!r}" for e, p in self.misses()]
         return "\n".join(lines)

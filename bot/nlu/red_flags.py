@@ -9,6 +9,7 @@ The catalog (``content/red_flags.yml``) is copied into the model when training, 
 assistant never depends on the file or the database to screen a message; its hash is part of
 the fingerprint, so changing the catalog retrains this component.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,7 +50,9 @@ ESCALATIONS = "escalations"
 
 
 def _tier_line(item: Path) -> bytes | None:
-    return next((line for line in item.read_bytes().splitlines() if line.startswith(b"tier:")), None)
+    return next(
+        (line for line in item.read_bytes().splitlines() if line.startswith(b"tier:")), None
+    )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -135,7 +138,10 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
 
 def escalate(message: Message, live: list[Finding]) -> None:
     """Set the escalation intent for the most severe live flag and add the flags as entities."""
-    intent = {INTENT_NAME_KEY: f"{ESCALATION_INTENT_PREFIX}{live[0].tier}", PREDICTED_CONFIDENCE_KEY: 1.0}
+    intent = {
+        INTENT_NAME_KEY: f"{ESCALATION_INTENT_PREFIX}{live[0].tier}",
+        PREDICTED_CONFIDENCE_KEY: 1.0,
+    }
     ranking = [intent] + [
         entry
         for entry in message.get(INTENT_RANKING_KEY) or []
@@ -143,7 +149,9 @@ def escalate(message: Message, live: list[Finding]) -> None:
     ]
     message.set(INTENT, intent, add_to_output=True)
     message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-    message.set(ENTITIES, (message.get(ENTITIES) or []) + [_entity(f) for f in live], add_to_output=True)
+    message.set(
+        ENTITIES, (message.get(ENTITIES) or []) + [_entity(f) for f in live], add_to_output=True
+    )
 
 
 def _entity(finding: Finding) -> dict[str, Any]:

@@ -21,6 +21,7 @@ Safety beats calm, so every rule leans towards *live*:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -79,6 +80,7 @@ _MODALS = frozenset(
     {"can", "could", "should", "would", "will", "shall", "may", "might", "must", "ca", "wo",
      "'ll", "'d"}
 )
+_CONDITIONAL = frozenset({"if", "whether", "unless", "si"})
 _AUX = frozenset({"do", "does", "did", "am", "is", "are", "was", "were", "have", "has", "had"})
 _EXPERIENCE = frozenset({"have", "be", "feel", "'ve", "'m"})
 _WH_ALWAYS = frozenset({"what", "how", "why", "which", "who", "whom", "whose", "que", "como"})
@@ -100,6 +102,8 @@ _DETERMINERS = frozenset(
      "all", "some", "any", "how"}
 )
 _MAX_LIST_ITEM = 4
+_MAX_LIST_ITEMS = 6
+_MAX_REACH = 12 + (_MAX_LIST_ITEM + 1) * _MAX_LIST_ITEMS  # longest scope plus a negated list
 _LIST_VERBS = frozenset({"have", "be", "feel", "get", "start", "keep", "notice", "do"})
 _PAST_TIME = frozenset({"ago", "yesterday", "ayer"})
 _SYMPTOM_ING = frozenset(
@@ -252,9 +256,13 @@ class ContextAnalyzer:
         """One status per target, in order. ``doc`` is the canonical doc (see ``patterns``)."""
         if not targets:
             return []
-        triggers = self._triggers(doc, targets)
+        triggers = sorted(self._triggers(doc, targets), key=lambda t: t.start)
+        starts = [t.start for t in triggers]
         layout = _Layout(doc)
-        return [self._status(doc, layout, triggers, target) for target in targets]
+        return [
+            self._status(doc, layout, _near(triggers, starts, target), target)
+            for target in targets
+        ]
 
     def _triggers(self, doc: Doc, targets: Sequence[Target]) -> list[_Trigger]:
         found = sorted(
@@ -285,10 +293,17 @@ class ContextAnalyzer:
         categories = {c for c in categories if _IGNORE_NAME.get(c, c) not in target.ignore}
         if "historical" in categories and layout.present(target.start):
             categories.discard("historical")
-        if "hypothetical" in categories and layout.past_time(target.start):
-            categories.discard("hypothetical")  # "if I fell 2 days ago" happened
+        if layout.past_time(target.start):  # "is the ER a good idea if I fell 2 days ago?"
+            categories -= {"hypothetical", "question"}
         statuses = {_STATUS_OF[c] for c in categories}
         return next((s for s in _PRECEDENCE if s in statuses), LIVE)
+
+
+def _near(triggers: list[_Trigger], starts: list[int], target: Target) -> list[_Trigger]:
+    """Triggers close enough to reach the target (keeps long messages linear)."""
+    low = bisect_left(starts, target.start - _MAX_REACH)
+    high = bisect_right(starts, target.end + _MAX_REACH)
+    return triggers[low:high]
 
 
 def _rule_index(label: str) -> int:
@@ -379,7 +394,21 @@ class _Layout:
         }
         self.clauses = _ranges(self.punct)
         self.segments = _ranges(self._stops["all"])
+        self._list_ends: dict[int, int] = {}
+        self._reporting: dict[int, bool] = {}
+        self._first_word: dict[int, int] = {}
+        self._word_memo: dict[tuple[tuple[int, int], frozenset[str]], bool] = {}
+        self._clause_index = _index(self.clauses, len(doc))
+        self._segment_index = _index(self.segments, len(doc))
         self._questions = self._question_clauses()
+
+    def clause_of(self, index: int) -> tuple[int, int]:
+        """The clause (between punctuation) holding the token."""
+        return self._clause_index[index]
+
+    def segment_of(self, index: int) -> tuple[int, int]:
+        """The segment (between punctuation and conjunctions) holding the token."""
+        return self._segment_index[index]
 
     def stops_for(self, category: str) -> list[bool]:
         """Which tokens end a scope of this category."""
@@ -395,14 +424,16 @@ class _Layout:
 
     def is_question(self, index: int) -> bool:
         """Whether the token is in a clause that asks a question (rather than reports)."""
-        return _containing(self.clauses, index) in self._questions
+        return self.clause_of(index) in self._questions
 
     def reports(self, index: int, target_end: int) -> bool:
         """Whether the clause around the target reports someone's own experience."""
-        start, end = _containing(self.clauses, index)
         if self.possessed(index, target_end):
             return True
-        return any(self._marks_report(i, start) for i in range(start, end))
+        start, end = self.clause_of(index)
+        if start not in self._reporting:
+            self._reporting[start] = any(self._marks_report(i, start) for i in range(start, end))
+        return self._reporting[start]
 
     def possessed(self, start: int, end: int) -> bool:
         """Whether the sign is someone's own: "my numbness", "swelling in my hip"."""
@@ -411,8 +442,11 @@ class _Layout:
 
     def opens_clause(self, index: int) -> bool:
         """Whether the token opens its clause (after fillers like "and", "ok")."""
-        start, _ = _containing(self.clauses, index)
-        return all(self.doc[i].orth_ in _FILLERS for i in range(start, index))
+        start, end = self.clause_of(index)
+        if start not in self._first_word:
+            words = (i for i in range(start, end) if self.doc[i].orth_ not in _FILLERS)
+            self._first_word[start] = next(words, end)
+        return index <= self._first_word[start]
 
     def negated_list_end(self, reach: int) -> int:
         """Carry a negation across a list that ends in "or": "no fever, chills, or sweats".
@@ -420,37 +454,46 @@ class _Layout:
         Only short items without a subject or verb qualify, and the list must say "or"/"nor";
         "no fever, I have chills" or "no fever, chills since Monday" stop at the comma.
         """
-        end, says_or = reach, False
-        while end < len(self.doc) and self.doc[end].orth_ == ",":
+        if reach in self._list_ends:
+            return self._list_ends[reach]
+        end, says_or, items = reach, False, 0
+        while end < len(self.doc) and self.doc[end].orth_ == "," and items < _MAX_LIST_ITEMS:
+            items += 1
             item_end = self._next_break(end + 1)
             item = [self.doc[i] for i in range(end + 1, item_end)]
             if not item or len(item) > _MAX_LIST_ITEM or any(_blocks_list(t) for t in item):
                 break
             says_or = says_or or any(t.orth_ in ("or", "nor") for t in item)
             end = item_end
-        return end if says_or else reach
+        self._list_ends[reach] = end if says_or else reach
+        return self._list_ends[reach]
 
     def _next_break(self, start: int) -> int:
         return next((i for i in range(start, len(self.doc)) if self.punct[i]), len(self.doc))
 
     def past_time(self, index: int) -> bool:
         """Whether the token's clause dates it in the past ("2 days ago", "yesterday")."""
-        start, end = _containing(self.clauses, index)
-        return any(self.doc[i].orth_ in _PAST_TIME for i in range(start, end))
+        return self._has(self.clause_of(index), _PAST_TIME)
 
     def present(self, index: int) -> bool:
         """Whether a present-time marker ("again", "now", "today") is near the token."""
-        seg_start, seg_end = _containing(self.segments, index)
-        clause_start, clause_end = _containing(self.clauses, index)
-        in_segment = any(self.doc[i].orth_ in _PRESENT for i in range(seg_start, seg_end))
-        again = any(self.doc[i].orth_ == "again" for i in range(clause_start, clause_end))
-        return in_segment or again
+        again = frozenset({"again"})
+        in_segment = self._has(self.segment_of(index), _PRESENT)
+        return in_segment or self._has(self.clause_of(index), again)
+
+    def _has(self, span: tuple[int, int], words: frozenset[str]) -> bool:
+        key = (span, words)
+        if key not in self._word_memo:
+            self._word_memo[key] = any(self.doc[i].orth_ in words for i in range(*span))
+        return self._word_memo[key]
 
     def _marks_report(self, i: int, clause_start: int) -> bool:
         doc, word = self.doc, self.doc[i].orth_
         prev = doc[i - 1].orth_ if i > clause_start else ""
         nxt = doc[i + 1] if i + 1 < len(doc) else None
         if word in _SUBJECTS and nxt is not None:
+            if prev in _CONDITIONAL:  # "if I'm not careful" supposes, it does not report
+                return False
             if prev in _MODALS:  # "could I have a fever?" reports, "can I get a fever?" asks
                 return nxt.lemma_ in _EXPERIENCE
             return nxt.orth_ not in _MODALS or (i + 2 < len(doc) and doc[i + 2].lemma_ == "not")
@@ -514,8 +557,10 @@ def _ranges(breaks: list[bool]) -> list[tuple[int, int]]:
     return out
 
 
-def _containing(ranges: list[tuple[int, int]], index: int) -> tuple[int, int]:
+def _index(ranges: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """For each token, the range holding it (a break token gets a range of its own)."""
+    out = [(i, i + 1) for i in range(size)]
     for start, end in ranges:
-        if start <= index < end:
-            return start, end
-    return index, index + 1
+        for i in range(start, end):
+            out[i] = (start, end)
+    return out

@@ -82,7 +82,7 @@ class RedFlagDetector:
         tokens = self._canon.tokens(doc)
         cdoc = self._canon.to_doc(tokens)
         flags, required = self._spans(cdoc)
-        flags += self._temperature_spans(doc, tokens)
+        flags += self._temperature_spans(text, doc, tokens)
         targets = [self._target(span) for span in flags + required]
         statuses = self._context.statuses(cdoc, targets)
         live_required = {
@@ -91,7 +91,7 @@ class RedFlagDetector:
             if status == LIVE
         }
         found = [
-            self._finding(doc, tokens, span, status)
+            self._finding(text, doc, tokens, span, status)
             for span, status in zip(flags, statuses[:len(flags)], strict=True)
             if not self._flags[span.flag_id].requires or span.flag_id in live_required
         ]
@@ -139,14 +139,14 @@ class RedFlagDetector:
         flags = [s for s in groups["flag"] if not _overlaps_any(s, groups["excl"])]
         return _longest(flags), _longest(groups["req"])
 
-    def _temperature_spans(self, doc: Doc, tokens: list[CanonToken]) -> list[_Span]:
+    def _temperature_spans(self, text: str, doc: Doc, tokens: list[CanonToken]) -> list[_Span]:
         spans = []
         for spec in self.catalog.flags:
             rule = spec.temperature
             if rule is None:
                 continue
             cue = partial(self._cue_before, doc, tokens)
-            for reading in find_readings(doc.text, cue):
+            for reading in find_readings(text, cue):
                 if is_fever(reading, rule.celsius_min, rule.fahrenheit_min):
                     spans.append(_reading_span(spec.id, reading, doc, tokens, rule.ignore_context))
         return [s for s in spans if s.end > s.start]
@@ -172,11 +172,13 @@ class RedFlagDetector:
         spec = self._flags[span.flag_id]
         return Target(span.start, span.end, span.flag_id, spec.ignore_context | span.ignore)
 
-    def _finding(self, doc: Doc, tokens: list[CanonToken], span: _Span, status: str) -> Finding:
+    def _finding(
+        self, text: str, doc: Doc, tokens: list[CanonToken], span: _Span, status: str
+    ) -> Finding:
         spec: FlagSpec = self._flags[span.flag_id]
         first, last = doc[tokens[span.start].orig], doc[tokens[span.end - 1].orig]
         start, end = first.idx, last.idx + len(last.text)
-        return Finding(spec.id, spec.tier, spec.escalation, doc.text[start:end], start, end, status)
+        return Finding(spec.id, spec.tier, spec.escalation, text[start:end], start, end, status)
 
 
 def top_tier(findings: Iterable[Finding]) -> str | None:
@@ -194,9 +196,12 @@ def _overlaps_any(span: _Span, others: Sequence[_Span]) -> bool:
 def _longest(spans: list[_Span]) -> list[_Span]:
     """Per flag, keep the longest of overlapping spans."""
     kept: list[_Span] = []
+    taken: set[tuple[str, int]] = set()
     for span in sorted(spans, key=lambda s: (s.start - s.end, s.start)):
-        if not _overlaps_any(span, kept):
+        tokens = {(span.flag_id, i) for i in range(span.start, span.end)}
+        if not tokens & taken:
             kept.append(span)
+            taken |= tokens
     return sorted(kept, key=lambda s: (s.start, s.flag_id))
 
 

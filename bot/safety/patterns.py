@@ -56,6 +56,7 @@ _NON_WORD = re.compile(r"[\W_]+|\n")
 _NUMBER_UNIT = re.compile(r"^\d+(?:[.,]\d+)?([a-z]+)$")
 _SLOT = re.compile(r"\?\([^)]*\)|\([^)]*\)|\S+")
 _MIN_FUZZY_LEN = 4
+_CACHE_LIMIT = 50_000
 _COMMON_WORDS = frozenset(
     "a an the and or but if of to in on at by for with from as is am are was were be been being "
     "i me my mine we us our you your he him his she her they them their it its this that these "
@@ -122,6 +123,8 @@ class TypoCorrector:
     def correct(self, word: str) -> Key | None:
         """The keyword ``word`` is a typo of, or ``None``."""
         if word not in self._cache:
+            if len(self._cache) >= _CACHE_LIMIT:  # a long-running server sees endless new words
+                self._cache.clear()
             self._cache[word] = self._lookup(word)
         return self._cache[word]
 

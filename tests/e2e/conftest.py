@@ -1,4 +1,5 @@
 """End-to-end fixtures: the real servers (bot.launch) on spare ports over a throwaway store."""
+
 from __future__ import annotations
 
 import json
@@ -38,9 +39,15 @@ class RunningAssistant:
         self.rest = RestClient(stack.rasa_url)
 
 
-def _start(database_url: str, redis_url: str, ports: StackPorts, logs: Path) -> Iterator[RunningAssistant]:
+def _start(
+    database_url: str, redis_url: str, ports: StackPorts, logs: Path
+) -> Iterator[RunningAssistant]:
     services = loaded_services(database_url)
-    env = {"DATABASE_URL": database_url, "TRACKER_DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    env = {
+        "DATABASE_URL": database_url,
+        "TRACKER_DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+    }
     stack = start_stack(ports, env=env, only=("actions", "rasa"), log_dir=logs)
     try:
         yield RunningAssistant(stack, services, database_url)
@@ -49,7 +56,9 @@ def _start(database_url: str, redis_url: str, ports: StackPorts, logs: Path) -> 
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres+redis"])
-def assistant(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
+def assistant(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningAssistant]:
     """Rasa + action server on SQLite (in-memory locks), then on PostgreSQL + Redis locks."""
     logs = tmp_path_factory.mktemp("logs")
     if request.param == "sqlite":

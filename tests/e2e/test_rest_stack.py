@@ -1,5 +1,6 @@
 """The running assistant over REST: answers from the store, live edits, red flags, bad input,
 and escalation with the action server stopped. Runs on SQLite, then on PostgreSQL + Redis."""
+
 from __future__ import annotations
 
 import time
@@ -58,7 +59,7 @@ def test_a_published_edit_is_live_without_restart(assistant) -> None:
         ("my mom fell and she can't stand up", None),
         ("crushing chest pain right now", None),
         ("/faq_duration but I fell today", None),
-        ("/greet{\"name\": \"x\"} I have a fever", "esc_infection"),
+        ('/greet{"name": "x"} I have a fever', "esc_infection"),
     ],
 )
 def test_red_flags_escalate_before_any_faq(assistant, message: str, escalation: str | None) -> None:
@@ -66,7 +67,8 @@ def test_red_flags_escalate_before_any_faq(assistant, message: str, escalation: 
     content_ids = [r.get("content_id") for r in replies]
     first = replies[0]["text"]
     with assistant.services.uow() as uow:
-        escalation_texts = {i.id: i.published.text.strip() for i in uow.items.list("escalation")}
+        items = uow.items.list_items("escalation")
+        escalation_texts = {i.id: i.published.text.strip() for i in items}
     assert first in escalation_texts.values(), replies
     if escalation:
         assert escalation_texts[escalation] == first
@@ -102,7 +104,9 @@ def test_bad_input_gets_a_clear_answer_and_loses_nothing(assistant, message: str
     replies = assistant.rest.send(who, message)
     assert replies and all(r.get("text") for r in replies), replies
     assert text_of(assistant, "duration")  # the store is intact
-    follow_up = assistant.rest.texts(who, "How long does transient osteoporosis of the hip usually last?")
+    follow_up = assistant.rest.texts(
+        who, "How long does transient osteoporosis of the hip usually last?"
+    )
     assert text_of(assistant, "duration") in follow_up
 
 
@@ -113,5 +117,7 @@ def test_escalation_still_works_with_the_action_server_down(assistant) -> None:
     assert text_of(assistant, "esc_infection") in fever
     chest = assistant.rest.texts(sender(), "I have chest pain and can't breathe")
     assert "911" in chest
-    other = assistant.rest.texts(sender(), "How long does transient osteoporosis of the hip usually last?")
+    other = assistant.rest.texts(
+        sender(), "How long does transient osteoporosis of the hip usually last?"
+    )
     assert text_of(assistant, "unavailable") in other

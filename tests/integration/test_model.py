@@ -1,4 +1,5 @@
 """The real trained model: held-out accuracy, and the safety suite through the whole pipeline."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,9 @@ def test_heldout_set_is_big_enough_and_unseen() -> None:
     examples = read_examples(HELDOUT)
     per_intent = {t: sum(e.intent == f"faq_{t}" for e in examples) for t in FAQ_TOPICS}
     assert min(per_intent.values()) >= 10, per_intent
-    trained = {e.text.lower() for p in (REPO_ROOT / "data" / "nlu").glob("*.yml") for e in read_examples(p)}
+    trained = {
+        e.text.lower() for p in (REPO_ROOT / "data" / "nlu").glob("*.yml") for e in read_examples(p)
+    }
     assert not [e.text for e in examples if e.text.lower() in trained]
 
 

@@ -1,4 +1,5 @@
 """The content store, the tracker store and the lock store on the real backends."""
+
 from __future__ import annotations
 
 import uuid
@@ -53,7 +54,9 @@ def test_tracker_store_keeps_the_conversation_and_reply_metadata(
         store = EnvSQLTrackerStore(domain=Domain.empty())
         tracker = DialogueStateTracker(f"web-{uuid.uuid4().hex}", [])
         tracker.update(UserUttered("how long does it last", {"name": "faq_duration"}))
-        tracker.update(BotUttered("answer", metadata={"content_id": "duration", "content_version": 3}))
+        tracker.update(
+            BotUttered("answer", metadata={"content_id": "duration", "content_version": 3})
+        )
         import asyncio
 
         asyncio.run(store.save(tracker))

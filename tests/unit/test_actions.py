@@ -49,13 +49,19 @@ async def test_suggestions_offer_buttons_on_the_web(replies: ReplyService) -> No
     await ActionSuggestTopics(replies).run(dispatcher, tracker("unsure_web"), {})
     [message] = dispatcher.messages
     assert message["text"] == "suggest_topics web"
-    assert [b["payload"] for b in message["buttons"]] == ["/faq_driving", "/faq_cost", "/none_of_these"]
+    assert [b["payload"] for b in message["buttons"]] == [
+        "/faq_driving",
+        "/faq_cost",
+        "/none_of_these",
+    ]
 
 
 async def test_no_topic_in_ranking_gives_up_politely(replies: ReplyService) -> None:
     dispatcher = CollectingDispatcher()
     ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "greet", "confidence": 0.3}]
-    await ActionSuggestTopics(replies).run(dispatcher, tracker("unsure_web", intent_ranking=ranking), {})
+    await ActionSuggestTopics(replies).run(
+        dispatcher, tracker("unsure_web", intent_ranking=ranking), {}
+    )
     assert dispatcher.messages[0]["text"] == "not_understood web"
     assert not dispatcher.messages[0].get("buttons")
 

@@ -4,10 +4,10 @@ from dataclasses import replace
 
 import pytest
 
+from bot.config import REPO_ROOT
 from bot.content.errors import AnswerNotFound, InvalidContent
 from bot.content.files import dump_item, read_items, spec_from_dict
 from bot.content.services import import_items, published_answer, published_catalog
-from bot.config import REPO_ROOT
 from tests.unit.fakes import fake_store, spec
 
 
@@ -38,7 +38,8 @@ def test_export_has_the_contract_fields() -> None:
     exported = [a.as_export() for a in published_catalog(uow=uow)]
     assert {"id", "kind", "tier", "title", "text", "sms_text", "version"} <= set(exported[0])
     assert [(e["id"], e["kind"], e["tier"]) for e in exported] == [
-        ("duration", "faq", None), ("esc_fall", "escalation", "urgent")
+        ("duration", "faq", None),
+        ("esc_fall", "escalation", "urgent"),
     ]
 
 
@@ -47,8 +48,21 @@ def test_export_has_the_contract_fields() -> None:
     [
         ({"id": "x", "kind": "faq", "title": "t", "text": "t"}, "missing sms_text"),
         ({"id": "x", "kind": "poem", "title": "t", "text": "t", "sms_text": "s"}, "kind must be"),
-        ({"id": "x", "kind": "escalation", "title": "t", "text": "t", "sms_text": "s"}, "need a tier"),
-        ({"id": "x", "kind": "faq", "tier": "urgent", "title": "t", "text": "t", "sms_text": "s"}, "need a tier"),
+        (
+            {"id": "x", "kind": "escalation", "title": "t", "text": "t", "sms_text": "s"},
+            "need a tier",
+        ),
+        (
+            {
+                "id": "x",
+                "kind": "faq",
+                "tier": "urgent",
+                "title": "t",
+                "text": "t",
+                "sms_text": "s",
+            },
+            "need a tier",
+        ),
     ],
 )
 def test_invalid_items_are_refused_in_words(data: dict, problem: str) -> None:

@@ -9,8 +9,12 @@ from bot.replies import ReplyService
 from tests.unit.fakes import fake_store, spec, standard_store
 
 DOMAIN = Domain.from_dict(
-    {"responses": {"utter_escalate_urgent": [{"text": "domain urgent text"}],
-                   "utter_greeting": [{"text": "domain hello"}]}}
+    {
+        "responses": {
+            "utter_escalate_urgent": [{"text": "domain urgent text"}],
+            "utter_greeting": [{"text": "domain hello"}],
+        }
+    }
 )
 
 
@@ -29,7 +33,9 @@ def tracker_with_flags(*entities: dict) -> DialogueStateTracker:
 async def test_escalation_text_comes_from_the_store_and_is_recorded() -> None:
     uow = standard_store()
     flag = {"entity": "red_flag", "value": "fever", "tier": "urgent", "escalation": "esc_infection"}
-    message = await nlg_with(uow).generate("utter_escalate_urgent", tracker_with_flags(flag), "rest")
+    message = await nlg_with(uow).generate(
+        "utter_escalate_urgent", tracker_with_flags(flag), "rest"
+    )
     assert message["text"] == "esc_infection web"
     assert message["content_id"] == "esc_infection"
     assert [r.escalation_id for r in uow.items.escalations()] == ["esc_infection"]
@@ -38,8 +44,12 @@ async def test_escalation_text_comes_from_the_store_and_is_recorded() -> None:
 async def test_conversation_lines_come_from_the_store() -> None:
     uow = fake_store(spec("greeting", kind="message"), spec("not_understood", kind="message"))
     nlg = nlg_with(uow)
-    assert (await nlg.generate("utter_greeting", tracker_with_flags(), "sms"))["text"] == "greeting sms"
-    assert (await nlg.generate("utter_default", tracker_with_flags(), "rest"))["text"] == "not_understood web"
+    assert (await nlg.generate("utter_greeting", tracker_with_flags(), "sms"))[
+        "text"
+    ] == "greeting sms"
+    assert (await nlg.generate("utter_default", tracker_with_flags(), "rest"))[
+        "text"
+    ] == "not_understood web"
 
 
 async def test_store_failure_falls_back_to_the_domain_text() -> None:
@@ -47,5 +57,7 @@ async def test_store_failure_falls_back_to_the_domain_text() -> None:
         def __enter__(self):
             raise ConnectionError("database down")
 
-    message = await nlg_with(Broken()).generate("utter_escalate_urgent", tracker_with_flags(), "rest")
+    message = await nlg_with(Broken()).generate(
+        "utter_escalate_urgent", tracker_with_flags(), "rest"
+    )
     assert message["text"] == "domain urgent text"

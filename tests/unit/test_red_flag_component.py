@@ -1,4 +1,5 @@
 """RedFlagScreen: train, persist, load, and predictions survive the round trip."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,7 +43,9 @@ def load(trained: tuple[LocalModelStorage, Resource]) -> RedFlagScreen:
 
 
 def test_loaded_component_escalates_without_the_catalog_file(trained) -> None:
-    [message] = load(trained).process([classified("I have a fever of 39C, how long does TOH last?")])
+    [message] = load(trained).process(
+        [classified("I have a fever of 39C, how long does TOH last?")]
+    )
     assert message.get(INTENT)["name"] == "escalate_urgent"
     assert message.get(INTENT_RANKING_KEY)[0]["name"] == "escalate_urgent"
     flags = [e for e in message.get(ENTITIES) if e["entity"] == "red_flag"]

@@ -32,8 +32,11 @@ def test_topic_reply_carries_content_id_and_version() -> None:
 def test_suggestions_offer_the_two_closest_topics_then_none_of_these() -> None:
     replies, _ = service()
     ranking = [
-        {"name": "nlu_fallback"}, {"name": "faq_driving"}, {"name": "greet"},
-        {"name": "faq_cost"}, {"name": "faq_duration"},
+        {"name": "nlu_fallback"},
+        {"name": "faq_driving"},
+        {"name": "greet"},
+        {"name": "faq_cost"},
+        {"name": "faq_duration"},
     ]
     reply = replies.suggestions(ranking, "rest")
     assert reply.text == "suggest_topics web"
@@ -69,7 +72,12 @@ def test_escalation_answers_and_records_without_the_phone_number() -> None:
 
 def test_escalation_without_entities_uses_the_tier_item() -> None:
     replies, _ = service()
-    assert replies.escalation([], "emergency", channel="rest", sender_id="a").content_id == "esc_emergency"
+    assert (
+        replies.escalation([], "emergency", channel="rest", sender_id="a").content_id
+        == "esc_emergency"
+    )
     assert replies.escalation([], "urgent", channel="rest", sender_id="a").content_id in {
-        "esc_infection", "esc_fall", "esc_urgent"
+        "esc_infection",
+        "esc_fall",
+        "esc_urgent",
     }
