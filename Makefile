@@ -26,7 +26,6 @@ $(VENV)/.installed: requirements.lock
 	  { [ -x $(PY) ] || "$$python310" -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
-	$(PY) -m pip check
 	@touch $@
 
 build/spacy-en/meta.json: $(VENV)/.installed bot/nlp.py

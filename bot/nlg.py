@@ -6,6 +6,7 @@ action server is down. ``utter_escalate_<tier>`` picks the escalation item of th
 live flag and records the escalation; ``utter_<id>`` is the conversation line ``<id>``.
 If the store cannot answer, the domain's own response text is used: never silence.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,7 +57,10 @@ class ContentNLG(NaturalLanguageGenerator):
             return await self._fallback.generate(utter_action, tracker, output_channel, **kwargs)
         return reply.as_message() if reply else None
 
-    def _reply(self, utter_action: str, tracker: DialogueStateTracker, channel: str) -> Reply:
+    def _reply(self, utter_action: str, tracker: DialogueStateTracker, output: str) -> Reply:
+        # The patient's channel (rest, socketio, sms), as the actions use; the output
+        # channel's own name ("collector", "queue"…) only when the tracker has none.
+        channel = tracker.get_latest_input_channel() or output
         if utter_action.startswith(ESCALATION_RESPONSE_PREFIX):
             tier = utter_action[len(ESCALATION_RESPONSE_PREFIX) :]
             entities = tracker.latest_message.entities if tracker.latest_message else []

@@ -41,6 +41,18 @@ async def test_escalation_text_comes_from_the_store_and_is_recorded() -> None:
     assert [r.escalation_id for r in uow.items.escalations()] == ["esc_infection"]
 
 
+async def test_the_patients_input_channel_decides_rendering_and_record() -> None:
+    uow = standard_store()
+    tracker = DialogueStateTracker("sender", [])
+    flag = {"entity": "red_flag", "value": "fever", "tier": "urgent", "escalation": "esc_infection"}
+    tracker.update(
+        UserUttered("fevr 101", {"name": "escalate_urgent"}, [flag], input_channel="sms")
+    )
+    message = await nlg_with(uow).generate("utter_escalate_urgent", tracker, "collector")
+    assert message["text"] == "esc_infection sms"
+    assert [r.channel for r in uow.items.escalations()] == ["sms"]
+
+
 async def test_conversation_lines_come_from_the_store() -> None:
     uow = fake_store(spec("greeting", kind="message"), spec("not_understood", kind="message"))
     nlg = nlg_with(uow)
