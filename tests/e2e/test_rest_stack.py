@@ -80,8 +80,8 @@ def test_escalations_are_recorded_for_the_clinic(assistant) -> None:
     assistant.rest.send(who, "I have chills and a temperature of 101F")
     with assistant.services.uow() as uow:
         records = [r for r in uow.items.escalations() if r.channel == "rest"]
-    assert records and records[-1].tier == "urgent" and "fever" in records[-1].flag_ids
-    assert who not in records[-1].conversation
+        assert records and records[-1].tier == "urgent" and "fever" in records[-1].flag_ids
+        assert who not in records[-1].conversation
 
 
 @pytest.mark.parametrize(

@@ -135,3 +135,10 @@ def test_token_vectors_come_with_their_spans(encoder: SentenceEncoder) -> None:
     assert [text[s:e] for s, e in encoding.offsets] == ["Can", "I", "walk", "?", "😀"]
     assert encoding.tokens.shape == (5, 384)
     assert np.allclose(encoding.sentence, encoder.encode([text])[0], atol=1e-6)
+
+
+@needs_model
+def test_blas_thread_cap_gives_the_same_vectors(encoder: SentenceEncoder) -> None:
+    capped = SentenceEncoder(encoder._tokenizer, encoder._encoder, blas_threads=1)
+    texts = ["how long does TOH last", "can I drive?"]
+    assert np.allclose(capped.encode(texts), encoder.encode(texts), atol=1e-5)
