@@ -62,7 +62,7 @@ class Stack:
         for key in names:
             process = self.processes.pop(key, None)
             if process and process.poll() is None:
-                process.send_signal(signal.SIGINT)
+                process.terminate()  # SIGTERM: servers stop cleanly; SIGINT may be ignored
                 try:
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
@@ -159,8 +159,16 @@ def start_stack(
     return stack
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
-    """Start everything, print where to go, and wait for Ctrl-C."""
+    """Start everything, print where to go, and wait for Ctrl-C (or SIGTERM)."""
+    # Explicit handlers: a shell that starts us in the background leaves SIGINT ignored,
+    # and a service manager stops us with SIGTERM; both must stop every server.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     ports = StackPorts(
         rasa=int(os.environ.get("RASA_PORT", 5005)),
         actions=int(os.environ.get("ACTIONS_PORT", 5055)),
