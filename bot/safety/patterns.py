@@ -39,6 +39,7 @@ Key = tuple[str, str]
 SPECIAL_LEMMAS: dict[str, str] = {
     "ca": "can", "wo": "will", "sha": "shall", "n't": "not", "nt": "not", "doe": "do",
     "could": "can", "'d": "would",
+    "number": "number",  # the lookup table reads it as the comparative of "numb"
 }
 """Lemmas the lookup table gets wrong or leaves out (contraction halves, typographic forms)."""
 
@@ -66,6 +67,9 @@ _COMMON_WORDS = frozenset(
 )
 
 
+_FREQUENT_LOG_PROB = -12.0
+
+
 def fold(text: str) -> str:
     """Lower-case, straighten quotes and strip accents ("Caí" → "cai", "can’t" → "can't")."""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
@@ -84,10 +88,14 @@ class CanonToken:
 
 @lru_cache(maxsize=1)
 def known_words() -> frozenset[str]:
-    """English words that are never "typos": WordNet lemmas and inflections, plus function words.
+    """English words that are never "typos".
+
+    WordNet lemmas and inflections, function words, and the frequent words of spaCy's web
+    word-probability table (log-probability at least ``_FREQUENT_LOG_PROB``: "else", "anyone";
+    rare web spellings such as "wieght" stay out).
 
     Read from spacy-lookups-data on first use (never at import). Typo correction skips these,
-    so "never" is not corrected to "fever" nor "sweet" to "sweat".
+    so "never" is not corrected to "fever", "sweet" to "sweat" nor "else" to "easing".
     """
     words: set[str] = set(_COMMON_WORDS)
     try:
@@ -96,12 +104,14 @@ def known_words() -> frozenset[str]:
         folder = Path(str(spacy_lookups_data.get_file("")))
         index = json.loads(gzip.open(folder / "en_lemma_index.json.gz").read())
         lookup = json.loads(gzip.open(folder / "en_lemma_lookup.json.gz").read())
+        probs = json.loads(gzip.open(folder / "en_lexeme_prob.json.gz").read())
     except (ImportError, OSError, ValueError):  # pragma: no cover - the package is a dependency
         return frozenset(words)
     for entries in index.values():
         words.update(entries)
     words.update(lookup)
     words.update(lookup.values())
+    words.update(w for w, p in probs.items() if p >= _FREQUENT_LOG_PROB and w.isalpha())
     return frozenset(w.lower() for w in words)
 
 

@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
 from bot.config import REPO_ROOT
-from bot.nlu.evaluation import Example, evaluate, read_examples
+from bot.nlu.evaluation import (
+    calm_summary,
+    evaluate,
+    read_calm_examples,
+    read_examples,
+)
 from bot.topics import FAQ_TOPICS
 
 HELDOUT = REPO_ROOT / "tests" / "nlu" / "heldout.yml"
-CASES = yaml.safe_load((REPO_ROOT / "tests" / "safety" / "cases.yml").read_text(encoding="utf-8"))
+CASES_PATH = REPO_ROOT / "tests" / "safety" / "cases.yml"
+BLIND_PATH = REPO_ROOT / "tests" / "safety" / "calm_blind.yml"
+CASES = yaml.safe_load(CASES_PATH.read_text(encoding="utf-8"))
+BLIND = yaml.safe_load(BLIND_PATH.read_text(encoding="utf-8"))["calm"]
 
 
-def test_heldout_set_is_big_enough_and_unseen() -> None:
+def _key(text: str) -> str:
+    """Compare phrasings ignoring case and punctuation."""
+    return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
+
+
+def test_exam_sets_are_big_enough_and_unseen() -> None:
+    """Held-out, safety suite and blind calm set: no phrasing of theirs is in the training data."""
     examples = read_examples(HELDOUT)
     per_intent = {t: sum(e.intent == f"faq_{t}" for e in examples) for t in FAQ_TOPICS}
     assert min(per_intent.values()) >= 10, per_intent
     trained = {
-        e.text.lower() for p in (REPO_ROOT / "data" / "nlu").glob("*.yml") for e in read_examples(p)
+        _key(e.text) for p in (REPO_ROOT / "data" / "nlu").glob("*.yml") for e in read_examples(p)
     }
-    assert not [e.text for e in examples if e.text.lower() in trained]
+    exams = [e.text for e in examples] + [c["text"] for g in CASES.values() for c in g]
+    exams += [c["text"] for c in BLIND]
+    assert not [text for text in exams if _key(text) in trained]
 
 
 async def test_heldout_topic_accuracy_and_out_of_scope(agent) -> None:
@@ -39,9 +57,10 @@ async def test_every_escalating_message_escalates_through_the_model(agent) -> No
     assert not missed, missed
 
 
-async def test_calm_messages_stay_calm_through_the_whole_model(agent) -> None:
-    """Issue 3: >= 95% of the must-not-escalate messages are not escalated (measured 99.6%)."""
-    calm = [c["text"] for c in CASES["calm"]]
+@pytest.mark.parametrize("path", [CASES_PATH, BLIND_PATH], ids=lambda p: p.name)
+async def test_calm_messages_stay_calm_through_the_whole_model(agent, path) -> None:
+    """Issue 3: >= 95% of the must-not-escalate messages are not escalated (99.6% and 98.2%)."""
+    calm = [e.text for e in read_calm_examples(path)]
     escalated = []
     for text in calm:
         parsed = await agent.parse_message(text)
@@ -50,18 +69,19 @@ async def test_calm_messages_stay_calm_through_the_whole_model(agent) -> None:
     assert 1 - len(escalated) / len(calm) >= 0.95, escalated
 
 
-# Issue 3 asks that these calm messages also get *their* FAQ topic 95% of the time. Measured
-# 85.0% on 2026-11-22 (the misses are mostly questions that fit two topics); this floor guards
-# the measured level until the gap is closed (see the issue note), it is not the target.
-CALM_TOPIC_FLOOR = 0.85
+# Issue 3 asks that calm messages also get *their* FAQ topic 95% of the time. The blind set
+# (written without seeing the training data) meets it: 95.3% measured on 2026-11-22. The
+# suite's own calm cases, whose failure classes guided the training data, measured 93.1%:
+# the misses are questions that fit two topics. Its floor guards the measured level; it is
+# not the target (see the issue note).
+CALM_TOPIC_FLOORS = {CASES_PATH.name: 0.93, BLIND_PATH.name: 0.95}
 
 
-async def test_calm_messages_get_their_faq_topic(agent) -> None:
-    calm = [Example(c["text"], f"faq_{c['topic']}") for c in CASES["calm"]]
-    report = await evaluate(agent, calm)
-    answered = sum(e.intent == p for e, p in report.pairs) / len(report.pairs)
-    print(f"calm messages answered with their own topic: {answered:.1%}")
-    assert answered >= CALM_TOPIC_FLOOR, report.summary()
+@pytest.mark.parametrize("path", [CASES_PATH, BLIND_PATH], ids=lambda p: p.name)
+async def test_calm_messages_get_their_faq_topic(agent, path) -> None:
+    report = await evaluate(agent, read_calm_examples(path))
+    print(calm_summary(path.name, report))
+    assert report.topic_accuracy >= CALM_TOPIC_FLOORS[path.name], report.summary()
 
 
 @pytest.mark.parametrize("text", ["/escalate_urgent", "/faq_duration", "/greet"])

@@ -3,6 +3,8 @@
 Recall must be 100%: each `escalate` case has its expected tier as the top live tier and its
 expected flags among the live ones. At least 95% of `calm` cases must have no live flag; the
 misses are printed. Never weaken a case to make this pass: fix the detector or the catalog.
+`calm_blind.yml` is a second must-not-escalate set, written without seeing the training data or
+this suite (its header says how); it is held to the same calm rate.
 """
 from __future__ import annotations
 
@@ -28,6 +30,10 @@ TOPICS = frozenset(
     "imaging vs_osteoarthritis vs_osteonecrosis permanent_damage causes pregnancy treatment "
     "medications physical_therapy fracture_risk follow_up warning_signs".split()
 )
+BLIND: list[dict[str, Any]] = yaml.safe_load(
+    Path(__file__).with_name("calm_blind.yml").read_text(encoding="utf-8")
+)["calm"]
+CALM_SETS = {"cases.yml": CASES["calm"], "calm_blind.yml": BLIND}
 MIN_CALM_RATE = 0.95
 
 
@@ -54,13 +60,15 @@ def test_message_escalates(detector: RedFlagDetector, case: dict[str, Any]) -> N
     assert set(case["flags"]) <= found, f"{case['text']!r}: missing {set(case['flags']) - found}"
 
 
-def test_calm_messages_stay_calm(detector: RedFlagDetector) -> None:
-    misses = [case["text"] for case in CASES["calm"] if detector.live(case["text"])]
+@pytest.mark.parametrize("name", sorted(CALM_SETS))
+def test_calm_messages_stay_calm(detector: RedFlagDetector, name: str) -> None:
+    calm = CALM_SETS[name]
+    misses = [case["text"] for case in calm if detector.live(case["text"])]
     for text in misses:
         live = [(f.flag_id, f.matched) for f in detector.live(text)]
         print(f"calm miss: {text!r} -> {live}")
-    rate = 1 - len(misses) / len(CASES["calm"])
-    summary = f"calm rate {rate:.1%} ({len(CASES['calm']) - len(misses)}/{len(CASES['calm'])})"
+    rate = 1 - len(misses) / len(calm)
+    summary = f"{name}: calm rate {rate:.1%} ({len(calm) - len(misses)}/{len(calm)})"
     print(summary)
     if misses:  # visible in the warnings summary even without -s
         warnings.warn(f"{summary}; escalated calm messages: {misses}", stacklevel=1)
@@ -73,6 +81,7 @@ def test_calm_messages_stay_calm(detector: RedFlagDetector) -> None:
 def test_suite_is_big_enough() -> None:
     assert len(CASES["escalate"]) >= 220
     assert len(CASES["calm"]) >= 120
+    assert len(BLIND) >= 150
 
 
 def test_every_flag_has_eight_phrasings(catalog: Catalog) -> None:
@@ -87,12 +96,12 @@ def test_expected_tier_matches_catalog(catalog: Catalog, case: dict[str, Any]) -
     assert case["tier"] == min(tiers, key=TIER_RANK.__getitem__)
 
 
-@pytest.mark.parametrize("case", CASES["calm"], ids=_case_id)
+@pytest.mark.parametrize("case", CASES["calm"] + BLIND, ids=_case_id)
 def test_calm_case_names_a_topic(case: dict[str, Any]) -> None:
     assert case["topic"] in TOPICS
 
 
 def test_no_duplicate_messages() -> None:
-    texts = [c["text"] for c in CASES["escalate"] + CASES["calm"]]
+    texts = [c["text"] for c in CASES["escalate"] + CASES["calm"] + BLIND]
     duplicates = [t for t, n in Counter(texts).items() if n > 1]
     assert not duplicates

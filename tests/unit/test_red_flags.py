@@ -184,6 +184,8 @@ def test_every_catalog_escalation_is_a_file(catalog: Catalog) -> None:
         ("I'm afraid of falling", "fall_injury", HYPOTHETICAL),
         ("How do I prevent falls?", "fall_injury", HYPOTHETICAL),
         ("I want to lose weight to help my hip", "weight_loss", HYPOTHETICAL),
+        ("fall prevention for toh", "fall_injury", HYPOTHETICAL),
+        ("shud i lose weight with toh", "weight_loss", HYPOTHETICAL),  # SMS "shud" = should
         # questions about the condition
         ("can TOH cause a fever?", "fever", QUESTION),
         ("is numbness a symptom?", "numbness_weakness", QUESTION),
@@ -273,7 +275,9 @@ def test_typos_shorthand_and_spanish(detector: RedFlagDetector, text: str, flag_
 
 
 @pytest.mark.parametrize("text", ["I never walk far", "sweet tea", "fell asleep on the couch",
-                                  "this fall I start a new job", "my bones are weak"])
+                                  "this fall I start a new job", "my bones are weak",
+                                  "I've never met anyone else with it",  # "else" is no typo
+                                  "we're thinking about baby number two"])  # not "numb"
 def test_real_words_are_not_typos(detector: RedFlagDetector, text: str) -> None:
     assert not detector.live(text)
 

@@ -93,6 +93,14 @@ def test_config_is_validated() -> None:
         featurizer(batch_size=0)
 
 
+def test_question_weight_is_validated() -> None:
+    with pytest.raises(InvalidConfigException):
+        featurizer(question_weight=-1.0)
+    with pytest.raises(InvalidConfigException):
+        featurizer(question_weight=0.5)  # wordpiece sequences cannot carry the question half
+    featurizer(question_weight=0.5, sequence_features="sentence")
+
+
 def test_encoder_is_not_loaded_until_needed() -> None:
     component = featurizer()
     assert component._encoder is None
@@ -183,3 +191,24 @@ def test_logistic_regression_learns_from_the_sentence_features(
     )
     predicted = [m.get(INTENT)["name"] for m in classifier.process(messages)]
     assert predicted == ["faq_duration", "faq_cost"]
+
+
+@needs_model
+def test_question_part_is_appended_with_its_weight(nlp: Language) -> None:
+    component = featurizer(sequence_features="sentence", question_weight=0.5, scale=2.0)
+    text = "My mom has TOH and works in a shop. Can she keep working?"
+    [message] = component.process([tokenized(nlp, text)])
+    sequence, sentence = dense(message)
+    whole, question = component.encoder.encode([text, "Can she keep working?"])
+    assert sentence.shape == (1, 2 * DIM)
+    assert np.allclose(sentence[0, :DIM], whole * 2.0, atol=1e-5)
+    assert np.allclose(sentence[0, DIM:], question * 0.5 * 2.0, atol=1e-5)
+    assert np.allclose(sequence, np.repeat(sentence, sequence.shape[0], axis=0))
+
+
+@needs_model
+def test_one_sentence_message_repeats_itself_as_the_question(nlp: Language) -> None:
+    component = featurizer(sequence_features="sentence", question_weight=0.5)
+    [message] = component.process([tokenized(nlp, "can she keep working with TOH?")])
+    _, sentence = dense(message)
+    assert np.allclose(sentence[0, DIM:], sentence[0, :DIM] * 0.5, atol=1e-6)
