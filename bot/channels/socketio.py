@@ -102,7 +102,9 @@ class PatientSocketIOInput(SocketIOInput):
 
         async def shutdown(*_: Any) -> None:
             # Tell every client to go (they reconnect to another replica) and stop the pings.
-            await sio.eio.disconnect()
+            # engine.io's disconnect-all fails on an empty set (asyncio.wait([]) on 3.10).
+            if sio.eio.sockets:
+                await sio.eio.disconnect()
             if hasattr(sio, "shutdown"):  # python-socketio >= 5.11
                 await sio.shutdown()
 

@@ -130,3 +130,11 @@ async def test_a_message_without_session_id_is_answered_not_dropped(chat: Chat) 
 async def test_a_bare_string_is_a_message(chat: Chat) -> None:
     await chat.say("hello")
     assert await chat.next() == {"text": "You said: hello"}
+
+
+async def test_a_server_with_no_clients_stops_cleanly(services: Services, bot: BotDouble) -> None:
+    """Ctrl-C on `make run` before any widget connected used to end in a traceback."""
+    channel = PatientSocketIOInput(services_factory=lambda: services)
+    async with serve([channel], bot) as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+    assert channel.sio is not None and not channel.sio.eio.sockets
