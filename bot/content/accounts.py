@@ -9,11 +9,9 @@ from __future__ import annotations
 import abc
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, select
 from sqlalchemy.orm import Session
@@ -21,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.content.errors import ContentError
 from bot.content.models import Base, utcnow
+from bot.content.transaction import CountingTransaction, SessionTransaction, Transaction
 
 ROLES = ("editor", "reviewer", "admin")
 PUBLISHING_ROLES = frozenset({"reviewer", "admin"})
@@ -179,63 +178,24 @@ class FakeUserRepository(UserRepository):
         self._users[str(user.username)] = user
 
 
-class AccountsUnitOfWork(abc.ABC):
+class AccountsUnitOfWork(Transaction):
     """One transaction over the accounts: ``with uow: ...; uow.commit()``."""
 
     users: UserRepository
 
-    def __enter__(self) -> AccountsUnitOfWork:
-        return self
 
-    def __exit__(self, *args: Any) -> None:
-        self.rollback()
-
-    @abc.abstractmethod
-    def commit(self) -> None:
-        """Make the changes durable."""
-
-    @abc.abstractmethod
-    def rollback(self) -> None:
-        """Drop changes not committed."""
-
-
-class SqlAlchemyAccountsUnitOfWork(AccountsUnitOfWork):
+class SqlAlchemyAccountsUnitOfWork(SessionTransaction, AccountsUnitOfWork):
     """Accounts on a fresh session from ``session_factory`` (the content store's database)."""
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
-        self.session_factory = session_factory
-
-    def __enter__(self) -> AccountsUnitOfWork:
-        self.session = self.session_factory()
-        self.users = SqlAlchemyUserRepository(self.session)
-        return super().__enter__()
-
-    def __exit__(self, *args: Any) -> None:
-        super().__exit__(*args)
-        self.session.close()
-
-    def commit(self) -> None:
-        """Commit the session."""
-        self.session.commit()
-
-    def rollback(self) -> None:
-        """Roll the session back."""
-        self.session.rollback()
+    def _bind(self, session: Session) -> None:
+        self.users = SqlAlchemyUserRepository(session)
 
 
-class FakeAccountsUnitOfWork(AccountsUnitOfWork):
+class FakeAccountsUnitOfWork(CountingTransaction, AccountsUnitOfWork):
     """Accounts in memory; counts commits."""
 
     def __init__(self) -> None:
         self.users = FakeUserRepository()
-        self.committed = 0
-
-    def commit(self) -> None:
-        """Count the commit."""
-        self.committed += 1
-
-    def rollback(self) -> None:
-        """Nothing to undo in memory."""
 
 
 @lru_cache(maxsize=1)

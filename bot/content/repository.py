@@ -6,8 +6,6 @@ Services take a ``UnitOfWork``; production wires ``SqlAlchemyUnitOfWork``, unit 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -15,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot.content.errors import StaleRevision
 from bot.content.models import ContentItem, EscalationRecord
+from bot.content.transaction import CountingTransaction, SessionTransaction, Transaction
 
 
 class ContentRepository(abc.ABC):
@@ -106,64 +105,29 @@ class FakeContentRepository(ContentRepository):
         return list(self._escalations)
 
 
-class UnitOfWork(abc.ABC):
+class UnitOfWork(Transaction):
     """One transaction over the content store: ``with uow: ...; uow.commit()``."""
 
     items: ContentRepository
 
-    def __enter__(self) -> UnitOfWork:
-        return self
 
-    def __exit__(self, *args: Any) -> None:
-        self.rollback()
-
-    @abc.abstractmethod
-    def commit(self) -> None:
-        """Make the changes of this unit durable."""
-
-    @abc.abstractmethod
-    def rollback(self) -> None:
-        """Drop changes not committed."""
-
-
-class SqlAlchemyUnitOfWork(UnitOfWork):
+class SqlAlchemyUnitOfWork(SessionTransaction, UnitOfWork):
     """A unit of work on a fresh session from ``session_factory``."""
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
-        self.session_factory = session_factory
-
-    def __enter__(self) -> UnitOfWork:
-        self.session = self.session_factory()
-        self.items = SqlAlchemyContentRepository(self.session)
-        return super().__enter__()
-
-    def __exit__(self, *args: Any) -> None:
-        super().__exit__(*args)
-        self.session.close()
+    def _bind(self, session: Session) -> None:
+        self.items = SqlAlchemyContentRepository(session)
 
     def commit(self) -> None:
         """Commit; a concurrent change to the same item becomes ``StaleRevision``."""
         try:
-            self.session.commit()
+            super().commit()
         except StaleDataError as error:
             self.session.rollback()
             raise StaleRevision("someone else changed this item at the same time") from error
 
-    def rollback(self) -> None:
-        """Roll the session back."""
-        self.session.rollback()
 
-
-class FakeUnitOfWork(UnitOfWork):
+class FakeUnitOfWork(CountingTransaction, UnitOfWork):
     """A unit of work over a ``FakeContentRepository``; counts commits."""
 
     def __init__(self, items: list[ContentItem] | None = None) -> None:
         self.items = FakeContentRepository(items)
-        self.committed = 0
-
-    def commit(self) -> None:
-        """Count the commit."""
-        self.committed += 1
-
-    def rollback(self) -> None:
-        """Nothing to undo in memory."""

@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.launch import Stack, StackPorts, start_stack
 from bot.wiring import Services
 from tests.conftest import loaded_services, temporary_postgres_database
+
+CHROMIUM = os.environ.get("TOH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium (no browser is downloaded), one per test module.
+
+    A missing browser fails the tests, it does not skip them: `make test` installs it first
+    (`make browser-deps`).
+    """
+    assert os.path.exists(CHROMIUM), f"no {CHROMIUM}: run `make browser-deps`"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 class RestClient:

@@ -22,23 +22,11 @@ from bot.web.app import EditorServer, start_server
 from bot.wiring import Services
 from tests.conftest import loaded_services
 
-CHROMIUM = os.environ.get("TOH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no {CHROMIUM}"),
-]
+pytestmark = [pytest.mark.browser]
 
 
 @dataclass
@@ -67,16 +55,6 @@ def editor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Editor]:
         accounts.create_user(name, PASSWORD, role=role, uow=users)
     with start_server(port=0, services=services) as server:
         yield Editor(server, services)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def log_in(browser: object, editor: Editor, username: str, viewport: dict[str, int] = DESKTOP):

@@ -15,7 +15,7 @@ from bot.launch import StackPorts, start_stack
 from bot.web.app import start_server
 from tests.conftest import loaded_services
 from tests.e2e.conftest import RestClient
-from tests.e2e.test_editor_browser import CHROMIUM, PASSWORD, Editor, log_in, open_edit
+from tests.e2e.test_editor_browser import PASSWORD, Editor, log_in, open_edit
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers]
 QUESTION = "How long does transient osteoporosis of the hip usually last?"
@@ -36,24 +36,6 @@ def editor_and_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[E
             yield Editor(server, services), RestClient(stack.rasa_url)
     finally:
         stack.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-            ],
-        )
-        yield chromium
-        chromium.close()
 
 
 def test_published_edit_reaches_the_running_bot(browser: object, editor_and_bot) -> None:

@@ -2,14 +2,13 @@
 
 The demo page is served by ``bot.web.site.blueprint`` on a free 127.0.0.1 port and the fake Rasa
 (``fake_rasa.py``) on another; every browser test runs at 360x740 (phone) and 1280x800 (desktop).
-Needs Debian's ``/usr/bin/chromium`` (no browser is downloaded); skipped without it.
+Needs Debian's ``/usr/bin/chromium`` (the ``browser`` fixture in ``conftest.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import sys
 from collections.abc import Iterator
@@ -24,15 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_rasa import WEBHOOK, Server, create_app, rest_output, site_app, utterances  # noqa: E402
 
-CHROMIUM = os.environ.get("TOH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "bot" / "web" / "static" / "widget"
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
 LAUNCHER = "Ask a question about TOH"
@@ -41,7 +31,6 @@ CORS = {"Access-Control-Allow-Origin": "*"}
 CONNECT_ERROR = "Sorry, I can't connect right now. If this is urgent, call 911."
 
 browser_test = pytest.mark.browser
-needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no {CHROMIUM}")
 
 
 # ---- servers and browser ----------------------------------------------------------------------
@@ -63,17 +52,6 @@ def site(rasa: Server) -> Iterator[Server]:
 def site_without_csp(rasa: Server) -> Iterator[Server]:
     with Server(site_app(rasa.url, csp=False)) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(params=sorted(VIEWPORTS), ids=sorted(VIEWPORTS))
@@ -235,7 +213,8 @@ def test_site_serves_page_and_widget(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_fake_matches_rasa_rest_output() -> None:
     """The fake's reply shapes are what Rasa 3.6's REST channel (CollectingOutputChannel) gives."""
-    channel = pytest.importorskip("rasa.core.channels.channel")
+    from rasa.core.channels import channel
+
     for message in ["/greet", "fever", "chest pain", "buttons", "xss", "how long", "other"]:
         collector = channel.CollectingOutputChannel()
         for sent in utterances(message):
@@ -244,7 +223,6 @@ def test_fake_matches_rasa_rest_output() -> None:
 
 
 @browser_test
-@needs_chromium
 def test_keyboard_open_greeting_and_question(page: Any, rasa: Server) -> None:
     assert page.evaluate("document.documentElement.lang") == "en"
     assert page.locator(".toh-chat").get_attribute("lang") == "en"
@@ -287,7 +265,6 @@ def test_keyboard_open_greeting_and_question(page: Any, rasa: Server) -> None:
 
 
 @browser_test
-@needs_chromium
 def test_quick_reply_by_keyboard_sends_payload_shows_title(page: Any, rasa: Server) -> None:
     open_by_keyboard(page)
     ask(page, "show me buttons")
@@ -315,7 +292,6 @@ def test_quick_reply_by_keyboard_sends_payload_shows_title(page: Any, rasa: Serv
 
 
 @browser_test
-@needs_chromium
 def test_history_survives_reload_and_start_over(page: Any, rasa: Server) -> None:
     open_by_click(page)
     expect(bot_messages(page)).to_have_count(1)
@@ -347,7 +323,6 @@ def test_history_survives_reload_and_start_over(page: Any, rasa: Server) -> None
 
 
 @browser_test
-@needs_chromium
 def test_history_is_capped(page: Any) -> None:
     items = [{"who": "user" if i % 2 else "bot", "text": f"message {i}"} for i in range(150)]
     page.evaluate("h => localStorage.setItem('toh-chat:history', JSON.stringify(h))", items)
@@ -361,7 +336,6 @@ def test_history_is_capped(page: Any) -> None:
 
 
 @browser_test
-@needs_chromium
 def test_escalations_cannot_be_missed(page: Any) -> None:
     open_by_click(page)
     ask(page, "I have a fever and my hip hurts")
@@ -400,7 +374,6 @@ def test_escalations_cannot_be_missed(page: Any) -> None:
 
 
 @browser_test
-@needs_chromium
 def test_message_html_is_shown_as_text_and_never_runs(page: Any, site_without_csp: Server) -> None:
     # A page without a CSP, so that only the widget's own rendering protects it.
     response = page.goto(site_without_csp.url + "/")
@@ -427,7 +400,6 @@ def test_message_html_is_shown_as_text_and_never_runs(page: Any, site_without_cs
 
 
 @browser_test
-@needs_chromium
 def test_network_failure_keeps_the_typed_text(page: Any, rasa: Server) -> None:
     open_by_click(page)
     page.route(rasa.url + WEBHOOK, lambda route: route.abort("connectionrefused"))
@@ -449,7 +421,6 @@ def test_network_failure_keeps_the_typed_text(page: Any, rasa: Server) -> None:
 
 
 @browser_test
-@needs_chromium
 def test_greeting_failure_and_empty_answer(page: Any, rasa: Server) -> None:
     page.route(
         rasa.url + WEBHOOK, lambda route: route.fulfill(status=500, body="oops", headers=CORS)
@@ -465,7 +436,6 @@ def test_greeting_failure_and_empty_answer(page: Any, rasa: Server) -> None:
 
 
 @browser_test
-@needs_chromium
 def test_escape_closes_returns_focus_and_focus_is_visible(page: Any, viewport: str) -> None:
     open_by_keyboard(page)
     dialog = page.get_by_role("dialog", name="Questions about hip TOH")
@@ -507,7 +477,6 @@ def test_escape_closes_returns_focus_and_focus_is_visible(page: Any, viewport: s
 
 
 @browser_test
-@needs_chromium
 def test_fits_the_screen(page: Any, viewport: str) -> None:
     open_by_click(page)
     ask(page, "I have a fever")
@@ -527,7 +496,6 @@ def test_fits_the_screen(page: Any, viewport: str) -> None:
 
 
 @browser_test
-@needs_chromium
 def test_reduced_motion_is_respected(page: Any) -> None:
     page.emulate_media(reduced_motion="reduce")
     open_by_click(page)
@@ -540,7 +508,6 @@ def test_reduced_motion_is_respected(page: Any) -> None:
 
 
 @browser_test
-@needs_chromium
 def test_axe_finds_no_serious_violations(page: Any, rasa: Server) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -570,7 +537,6 @@ def test_axe_finds_no_serious_violations(page: Any, rasa: Server) -> None:
 
 
 @browser_test
-@needs_chromium
 def test_real_content_is_flagged_only_when_it_is_an_escalation(
     desktop_page: Any, rasa: Server
 ) -> None:
