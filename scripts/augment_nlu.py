@@ -11,7 +11,6 @@ Run: .venv/bin/python scripts/augment_nlu.py
 from __future__ import annotations
 
 import random
-import re
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.nlu.evaluation import phrasing_key as key  # noqa: E402
 from bot.nlu.evaluation import read_examples  # noqa: E402
 
 OUT = ROOT / "data" / "nlu" / "faq_context.yml"
@@ -120,11 +120,6 @@ HANDWRITTEN = {
 PER_TOPIC_PREAMBLES = 6
 PER_TOPIC_NEUTRAL = 8
 PER_TEMPLATE = 4
-
-
-def key(text: str) -> str:
-    """Compare phrasings ignoring case and punctuation."""
-    return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
 
 
 def tests_keys() -> set[str]:

@@ -13,25 +13,16 @@ Run from the repository root: python scripts/screenshots.py [--out docs]
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "e2e")]
 
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from fake_rasa import Server, create_app, site_app  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-CHROMIUM = os.environ.get("TOH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # name: (viewport, what the patient types); each conversation ends with an escalation.
 SHOTS = {
     "widget-phone.png": (

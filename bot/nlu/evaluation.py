@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -61,6 +62,11 @@ class Report:
         ]
         lines += [f"  MISS {e.intent:<24} -> {p:<24} {e.text!r}" for e, p in self.misses()]
         return "\n".join(lines)
+
+
+def phrasing_key(text: str) -> str:
+    """A phrasing compared ignoring case and punctuation (training vs exam sets)."""
+    return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
 
 
 def read_examples(path: Path) -> list[Example]:

@@ -14,16 +14,7 @@ import pytest
 from bot.launch import Stack, StackPorts, start_stack
 from bot.wiring import Services
 from tests.conftest import loaded_services, temporary_postgres_database
-
-CHROMIUM = os.environ.get("TOH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")

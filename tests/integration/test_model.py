@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import yaml
 
@@ -11,6 +9,7 @@ from bot.config import REPO_ROOT
 from bot.nlu.evaluation import (
     calm_summary,
     evaluate,
+    phrasing_key,
     read_calm_examples,
     read_examples,
 )
@@ -23,22 +22,16 @@ CASES = yaml.safe_load(CASES_PATH.read_text(encoding="utf-8"))
 BLIND = yaml.safe_load(BLIND_PATH.read_text(encoding="utf-8"))["calm"]
 
 
-def _key(text: str) -> str:
-    """Compare phrasings ignoring case and punctuation."""
-    return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
-
-
 def test_exam_sets_are_big_enough_and_unseen() -> None:
     """Held-out, safety suite and blind calm set: no phrasing of theirs is in the training data."""
     examples = read_examples(HELDOUT)
     per_intent = {t: sum(e.intent == f"faq_{t}" for e in examples) for t in FAQ_TOPICS}
     assert min(per_intent.values()) >= 10, per_intent
-    trained = {
-        _key(e.text) for p in (REPO_ROOT / "data" / "nlu").glob("*.yml") for e in read_examples(p)
-    }
+    training_files = (REPO_ROOT / "data" / "nlu").glob("*.yml")
+    trained = {phrasing_key(e.text) for p in training_files for e in read_examples(p)}
     exams = [e.text for e in examples] + [c["text"] for g in CASES.values() for c in g]
     exams += [c["text"] for c in BLIND]
-    assert not [text for text in exams if _key(text) in trained]
+    assert not [text for text in exams if phrasing_key(text) in trained]
 
 
 async def test_heldout_topic_accuracy_and_out_of_scope(agent) -> None:
