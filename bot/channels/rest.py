@@ -24,13 +24,17 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.inbound import clean_inbound
-from bot.channels.turns import UNAVAILABLE, ChannelLines, OnNewMessage, run_turn, shared_services
-from bot.privacy import pseudonym
+from bot.channels.turns import (
+    DEFAULT_TURN_TIMEOUT,
+    UNAVAILABLE,
+    OnNewMessage,
+    PatientTurns,
+    shared_services,
+)
 from bot.wiring import Services
 
 CHANNEL = "rest"
 MAX_SENDER_CHARS = 255  # Rasa's SQL tracker store keys conversations by a 255-char sender id
-DEFAULT_TURN_TIMEOUT = 30.0
 
 
 class WholeMessageCollector(CollectingOutputChannel):
@@ -66,9 +70,9 @@ class PatientRestInput(RestInput):
         turn_timeout: float | None = DEFAULT_TURN_TIMEOUT,
         services_factory: Callable[[], Services] = shared_services,
     ) -> None:
-        self.turn_timeout = turn_timeout
-        self._services_factory = services_factory
-        self.lines = ChannelLines(services_factory)
+        self.turns = PatientTurns(
+            CHANNEL, turn_timeout=turn_timeout, services_factory=services_factory
+        )
 
     @classmethod
     def name(cls) -> str:
@@ -114,18 +118,12 @@ class PatientRestInput(RestInput):
         message = UserMessage(
             inbound.text, collector, sender, input_channel=CHANNEL, metadata=metadata
         )
-        await run_turn(
-            on_new_message, message, timeout=self.turn_timeout, label=self._label(sender)
-        )
+        await self.turns.run_for(on_new_message, message)
         messages = list(collector.messages)  # a timed-out turn may still append: answer a copy
         return messages or [await self._line(sender, UNAVAILABLE)]
 
     async def _line(self, sender: str, item_id: str) -> dict[str, Any]:
-        return {"recipient_id": sender, "text": await self.lines.text(item_id, CHANNEL)}
-
-    def _label(self, sender: str) -> str:
-        salt = self._services_factory().settings.hash_salt
-        return f"{CHANNEL} {pseudonym(sender, salt)}"
+        return {"recipient_id": sender, "text": await self.turns.line(item_id)}
 
 
 def parse_body(request: Request) -> tuple[str, object, dict[str, Any] | None]:

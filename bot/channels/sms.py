@@ -37,10 +37,9 @@ from twilio.request_validator import RequestValidator
 from bot.channels import sms_text
 from bot.channels.inbound import clean_inbound
 from bot.channels.sms_state import SmsState
-from bot.channels.turns import UNAVAILABLE, ChannelLines, OnNewMessage, run_turn, shared_services
+from bot.channels.turns import UNAVAILABLE, OnNewMessage, PatientTurns, shared_services
 from bot.channels.twilio_api import DEFAULT_API_BASE, TwilioAccount, TwilioMessages
 from bot.config import Settings, get_settings
-from bot.privacy import pseudonym
 from bot.wiring import Services
 
 logger = logging.getLogger(__name__)
@@ -112,12 +111,12 @@ class SmsInput(InputChannel):
     ) -> None:
         self.account = account
         self.webhook_url = webhook_url or None
-        self.turn_timeout = turn_timeout
-        self._services_factory = services_factory
+        self.turns = PatientTurns(
+            CHANNEL, turn_timeout=turn_timeout, services_factory=services_factory
+        )
         self._sender = sender or TwilioMessages(account)
         self._validator = RequestValidator(account.auth_token)
         self._state: SmsState | None = None
-        self.lines = ChannelLines(services_factory)
         self._tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -235,7 +234,7 @@ class SmsInput(InputChannel):
         message = UserMessage(
             text, output, contact, input_channel=CHANNEL, message_id=inbound.message_sid
         )
-        await run_turn(on_new_message, message, timeout=self.turn_timeout, label=f"sms {contact}")
+        await self.turns.run(on_new_message, message, label=f"{CHANNEL} {contact}")
         await self._remember_choices(contact, output.choices or [])
         if await self._opted_out(contact):  # STOP arrived while Rasa was thinking
             return
@@ -243,18 +242,18 @@ class SmsInput(InputChannel):
 
     def contact_of(self, phone: str) -> str:
         """The pseudonym that stands for ``phone`` everywhere (Rasa, state, logs)."""
-        return pseudonym(phone, self._services_factory().settings.hash_salt)
+        return self.turns.pseudonym(phone)
 
     async def _send(self, phone: str, contact: str, bodies: list[str]) -> None:
         for body in bodies:
             await self._sender.send(phone, body, log_id=contact)
 
     async def _line(self, item_id: str) -> str:
-        return sms_text.cut(await self.lines.text(item_id, CHANNEL))
+        return sms_text.cut(await self.turns.line(item_id))
 
     def _store(self) -> SmsState:
         if self._state is None:
-            services = self._services_factory()
+            services = self.turns.services_factory()
             self._state = SmsState(services.engine, services.session_factory)
         return self._state
 

@@ -26,14 +26,18 @@ from sanic import Blueprint
 from socketio import AsyncServer
 
 from bot.channels.inbound import clean_inbound
-from bot.channels.turns import UNAVAILABLE, ChannelLines, OnNewMessage, run_turn, shared_services
-from bot.privacy import pseudonym
+from bot.channels.turns import (
+    DEFAULT_TURN_TIMEOUT,
+    UNAVAILABLE,
+    OnNewMessage,
+    PatientTurns,
+    shared_services,
+)
 from bot.wiring import Services
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "socketio"
-DEFAULT_TURN_TIMEOUT = 30.0
 
 
 class CountingSocketIOOutput(SocketIOOutput):
@@ -66,9 +70,9 @@ class PatientSocketIOInput(SocketIOInput):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.turn_timeout = turn_timeout
-        self._services_factory = services_factory
-        self.lines = ChannelLines(services_factory)
+        self.turns = PatientTurns(
+            CHANNEL, turn_timeout=turn_timeout, services_factory=services_factory
+        )
 
     @classmethod
     def name(cls) -> str:
@@ -82,7 +86,7 @@ class PatientSocketIOInput(SocketIOInput):
         timeout = float(credentials.pop("turn_timeout", None) or DEFAULT_TURN_TIMEOUT)
         channel = super().from_credentials(credentials)
         assert isinstance(channel, PatientSocketIOInput)
-        channel.turn_timeout = timeout
+        channel.turns.timeout = timeout
         return channel
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
@@ -131,9 +135,7 @@ class PatientSocketIOInput(SocketIOInput):
             input_channel=CHANNEL,
             metadata=self._metadata_of(data),
         )
-        await run_turn(
-            on_new_message, message, timeout=self.turn_timeout, label=self._label(sender)
-        )
+        await self.turns.run_for(on_new_message, message)
         if output.sent == 0:
             await self._say(output, sender, UNAVAILABLE)
 
@@ -159,11 +161,7 @@ class PatientSocketIOInput(SocketIOInput):
         return metadata if isinstance(metadata, dict) else None
 
     async def _say(self, output: SocketIOOutput, sender: str, item_id: str) -> None:
-        await output.send_text_message(sender, await self.lines.text(item_id, CHANNEL))
-
-    def _label(self, sender: str) -> str:
-        salt = self._services_factory().settings.hash_salt
-        return f"{CHANNEL} {pseudonym(sender, salt)}"
+        await output.send_text_message(sender, await self.turns.line(item_id))
 
 
 def session_id_of(data: Any) -> str | None:

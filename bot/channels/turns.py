@@ -5,6 +5,8 @@
 - ``ChannelLines`` fetches the lines a channel sends on its own (``empty_message``,
   ``unavailable``, ``sms_help``…) from the content store, with a fixed fallback when the store is
   unreachable. The store is connected on first use, not at import.
+- ``PatientTurns`` is what each patient channel (REST, socket.io, SMS) holds to do both: its
+  timeout, the process's services, its lines, and a log label that never shows who is writing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels.inbound import unavailable_text
+from bot.privacy import pseudonym
 from bot.replies import ReplyService
 from bot.wiring import Services
 
@@ -35,6 +38,7 @@ FALLBACK_LINES = {
     "sms_start": "You are subscribed again. Reply HELP for help or STOP to stop.",
 }
 UNAVAILABLE = "unavailable"
+DEFAULT_TURN_TIMEOUT = 30.0
 
 _orphans: set[asyncio.Future[Any]] = set()
 
@@ -123,3 +127,37 @@ class ChannelLines:
     async def text(self, item_id: str, channel: str) -> str:
         """The line's text for ``channel``, read in a worker thread."""
         return await asyncio.to_thread(self.text_now, item_id, channel)
+
+
+class PatientTurns:
+    """One channel's turn settings and its own lines, shared by every patient channel."""
+
+    def __init__(
+        self,
+        channel: str,
+        *,
+        turn_timeout: float | None = DEFAULT_TURN_TIMEOUT,
+        services_factory: Callable[[], Services] = shared_services,
+    ) -> None:
+        """``turn_timeout``: seconds before answering ``unavailable`` (None: wait for ever)."""
+        self.channel = channel
+        self.timeout = turn_timeout
+        self.services_factory = services_factory
+        self.lines = ChannelLines(services_factory)
+
+    def pseudonym(self, sender: str) -> str:
+        """The keyed hash that stands for ``sender`` in logs (and, for SMS, everywhere)."""
+        return pseudonym(sender, self.services_factory().settings.hash_salt)
+
+    async def run(self, on_new_message: OnNewMessage, message: UserMessage, *, label: str) -> bool:
+        """``run_turn`` with this channel's timeout; ``label`` must not identify the patient."""
+        return await run_turn(on_new_message, message, timeout=self.timeout, label=label)
+
+    async def run_for(self, on_new_message: OnNewMessage, message: UserMessage) -> bool:
+        """``run`` labelled with the channel and the pseudonym of the message's sender."""
+        label = f"{self.channel} {self.pseudonym(message.sender_id or '')}"
+        return await self.run(on_new_message, message, label=label)
+
+    async def line(self, item_id: str) -> str:
+        """The channel's own line ``item_id``, read from the store."""
+        return await self.lines.text(item_id, self.channel)
