@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ContentAction, channel_of
 from bot.content.errors import AnswerNotFound
-from bot.replies import topic_of_intent
+from bot.replies import RELATED_CHANNELS, related_topic, topic_of_intent
 
 
 class ActionAnswerFaq(ContentAction):
@@ -22,11 +22,14 @@ class ActionAnswerFaq(ContentAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Send the answer and remember the topic."""
+        """Send the answer (with a close runner-up topic as a button) and remember the topic."""
         topic = topic_of_intent((tracker.latest_message.get("intent") or {}).get("name"))
         channel = channel_of(tracker)
+        related = None
+        if topic and channel in RELATED_CHANNELS:
+            related = related_topic(tracker.latest_message.get("intent_ranking") or [], topic)
         try:
-            reply = self.replies().topic(topic or "", channel)
+            reply = self.replies().topic(topic or "", channel, related=related)
         except AnswerNotFound:
             reply = self.replies().message("not_understood", channel)
         dispatcher.utter_message(**reply.as_message())

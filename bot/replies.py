@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.content import services
+from bot.content.errors import AnswerNotFound
 from bot.content.repository import UnitOfWork
 from bot.privacy import pseudonym
 
@@ -17,6 +18,11 @@ FAQ_INTENT_PREFIX = "faq_"
 ESCALATION_INTENT_PREFIX = "escalate_"
 RED_FLAG_ENTITY = "red_flag"
 SUGGESTION_COUNT = 2
+# A runner-up topic the classifier gives at least this confidence is offered as a button under
+# the answer ("I'm pregnant, can I have an MRI?" answers one topic and offers the other).
+RELATED_MIN_CONFIDENCE = 0.2
+# Only where a button is free: on SMS it would cost the patient another paid message.
+RELATED_CHANNELS = frozenset({"rest", "socketio"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,22 @@ def topic_of_intent(intent_name: str | None) -> str | None:
     return None
 
 
+def closest_topics(ranking: Sequence[dict[str, Any]], count: int = SUGGESTION_COUNT) -> list[str]:
+    """The ``count`` FAQ topics ranked highest (what an unsure assistant offers as buttons)."""
+    topics = [topic_of_intent(entry.get("name")) for entry in ranking]
+    return [topic for topic in topics if topic][:count]
+
+
+def related_topic(ranking: Sequence[dict[str, Any]], answered: str) -> str | None:
+    """The best-ranked other FAQ topic, if the classifier gave it ``RELATED_MIN_CONFIDENCE``."""
+    for entry in ranking:
+        topic = topic_of_intent(entry.get("name"))
+        if topic and topic != answered:
+            confidence = float(entry.get("confidence") or 0.0)
+            return topic if confidence >= RELATED_MIN_CONFIDENCE else None
+    return None
+
+
 def escalation_targets(entities: Sequence[dict[str, Any]], tier: str) -> list[str]:
     """Escalation item ids named by the red-flag entities of ``tier``, most severe first."""
     ids: list[str] = []
@@ -72,9 +94,10 @@ class ReplyService:
         answer = services.published_answer(item_id, uow=self._uow())
         return Reply(answer.text_for(channel), answer.id, answer.version, **extra)
 
-    def topic(self, topic: str, channel: str | None) -> Reply:
-        """The published FAQ answer for ``topic``."""
-        return self._reply(topic, channel)
+    def topic(self, topic: str, channel: str | None, *, related: str | None = None) -> Reply:
+        """The published FAQ answer for ``topic``; ``related``: a topic to offer as a button."""
+        buttons = self._topic_buttons([related]) if related and related != topic else []
+        return self._reply(topic, channel, buttons=buttons)
 
     def message(self, message_id: str, channel: str | None) -> Reply:
         """A conversation line (``greeting``, ``not_understood``…)."""
@@ -82,16 +105,21 @@ class ReplyService:
 
     def suggestions(self, ranking: Sequence[dict[str, Any]], channel: str | None) -> Reply:
         """Offer the closest FAQ topics from an intent ranking as buttons, plus "none of these"."""
-        topics = [topic_of_intent(entry.get("name")) for entry in ranking]
-        closest = [topic for topic in topics if topic][:SUGGESTION_COUNT]
-        titles = [services.published_answer(topic, uow=self._uow()).title for topic in closest]
-        buttons = [
-            {"title": title, "payload": f"/{FAQ_INTENT_PREFIX}{topic}"}
-            for topic, title in zip(closest, titles, strict=False)
-        ]
+        buttons = self._topic_buttons(closest_topics(ranking))
         none_title = services.published_answer("none_of_these", uow=self._uow()).title
         buttons.append({"title": none_title, "payload": "/none_of_these"})
         return self._reply("suggest_topics", channel, buttons=buttons)
+
+    def _topic_buttons(self, topics: Sequence[str | None]) -> list[dict[str, str]]:
+        """One button per published topic, titled as the answer is; unpublished ones skipped."""
+        buttons = []
+        for topic in topics:
+            try:
+                title = services.published_answer(str(topic), uow=self._uow()).title
+            except AnswerNotFound:
+                continue
+            buttons.append({"title": title, "payload": f"/{FAQ_INTENT_PREFIX}{topic}"})
+        return buttons
 
     def escalation(
         self,

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.replies import FAQ_INTENT_PREFIX
+from bot.replies import FAQ_INTENT_PREFIX, closest_topics, related_topic, topic_of_intent
+
+FALLBACK_INTENT = "nlu_fallback"
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,29 @@ class Report:
     """Predictions over a held-out set."""
 
     pairs: list[tuple[Example, str]] = field(default_factory=list)
+    # Per pair: the intents one tap away (suggestion buttons, or the related-topic button).
+    offered: list[tuple[str, ...]] = field(default_factory=list)
+
+    def add(self, example: Example, parsed: dict) -> None:
+        """Record one parse result: the intent answered and the topics offered as buttons."""
+        intent = parsed["intent"]["name"]
+        ranking = parsed.get("intent_ranking") or []
+        if intent == FALLBACK_INTENT:
+            topics = closest_topics(ranking)
+        else:
+            answered = topic_of_intent(intent)
+            related = related_topic(ranking, answered) if answered else None
+            topics = [related] if related else []
+        self.pairs.append((example, intent))
+        self.offered.append(tuple(f"{FAQ_INTENT_PREFIX}{topic}" for topic in topics))
+
+    @property
+    def own_topic_within_one_tap(self) -> int:
+        """How many got their own topic answered, or offered as a button beside the reply."""
+        return sum(
+            e.intent == p or e.intent in offered
+            for (e, p), offered in zip(self.pairs, self.offered, strict=True)
+        )
 
     def _topic_pairs(self) -> list[tuple[Example, str]]:
         return [(e, p) for e, p in self.pairs if e.intent.startswith(FAQ_INTENT_PREFIX)]
@@ -95,7 +120,8 @@ def calm_summary(name: str, report: Report) -> str:
     own = sum(e.intent == p for e, p in report.pairs)
     return (
         f"{name}: own topic {own}/{len(report.pairs)} ({report.topic_accuracy:.1%}), "
-        f"escalated {predicted['escalated']}, unsure (topic buttons) {predicted['nlu_fallback']}"
+        f"escalated {predicted['escalated']}, unsure (topic buttons) {predicted[FALLBACK_INTENT]}; "
+        f"answered or one tap away (web) {report.own_topic_within_one_tap}/{len(report.pairs)}"
     )
 
 
@@ -103,8 +129,7 @@ async def evaluate(agent: object, examples: Iterable[Example]) -> Report:
     """Parse every example with a loaded Rasa ``Agent`` and collect predictions."""
     report = Report()
     for example in examples:
-        parsed = await agent.parse_message(example.text)  # type: ignore[attr-defined]
-        report.pairs.append((example, parsed["intent"]["name"]))
+        report.add(example, await agent.parse_message(example.text))  # type: ignore[attr-defined]
     return report
 
 

@@ -69,3 +69,54 @@ async def test_no_topic_in_ranking_gives_up_politely(replies: ReplyService) -> N
 def test_actions_connect_nothing_when_built() -> None:
     action = ActionAnswerFaq()
     assert action._replies is None and action.name() == "action_answer_faq"
+
+
+WEB_RANKING = [
+    {"name": "faq_driving", "confidence": 0.55},
+    {"name": "out_of_scope", "confidence": 0.25},
+    {"name": "faq_cost", "confidence": 0.2},
+]
+
+
+async def test_a_close_runner_up_topic_is_offered_under_the_answer_on_the_web(
+    replies: ReplyService,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    question = tracker(
+        "unsure_web", intent={"name": "faq_driving", "confidence": 0.55}, intent_ranking=WEB_RANKING
+    )
+    await ActionAnswerFaq(replies).run(dispatcher, question, {})
+    [message] = dispatcher.messages
+    assert message["text"] == "driving web"
+    assert message["content_id"] == "driving"
+    assert message["buttons"] == [{"title": "cost title", "payload": "/faq_cost"}]
+
+
+@pytest.mark.parametrize(
+    "runner_up",
+    [
+        pytest.param({"name": "faq_cost", "confidence": 0.19}, id="too-unlikely"),
+        pytest.param({"name": "faq_astrology", "confidence": 0.4}, id="not-published"),
+    ],
+)
+async def test_no_related_button_when_the_runner_up_is_unlikely_or_missing(
+    replies: ReplyService, runner_up: dict[str, object]
+) -> None:
+    dispatcher = CollectingDispatcher()
+    ranking = [{"name": "faq_driving", "confidence": 0.6}, runner_up]
+    question = tracker(
+        "unsure_web", intent={"name": "faq_driving", "confidence": 0.6}, intent_ranking=ranking
+    )
+    await ActionAnswerFaq(replies).run(dispatcher, question, {})
+    assert dispatcher.messages[0]["text"] == "driving web"
+    assert not dispatcher.messages[0].get("buttons")
+
+
+async def test_no_related_button_on_sms_where_it_would_cost_another_message(
+    replies: ReplyService,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    question = tracker("faq_driving_sms", intent_ranking=WEB_RANKING)
+    await ActionAnswerFaq(replies).run(dispatcher, question, {})
+    assert dispatcher.messages[0]["text"] == "driving sms"
+    assert not dispatcher.messages[0].get("buttons")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from bot.privacy import pseudonym
-from bot.replies import ReplyService, escalation_targets, topic_of_intent
+from bot.replies import ReplyService, escalation_targets, related_topic, topic_of_intent
 from tests.unit.fakes import standard_store
 
 SALT = "test-salt"
@@ -44,6 +44,28 @@ def test_suggestions_offer_the_two_closest_topics_then_none_of_these() -> None:
         {"title": "driving title", "payload": "/faq_driving"},
         {"title": "cost title", "payload": "/faq_cost"},
         {"title": "none_of_these title", "payload": "/none_of_these"},
+    ]
+
+
+def test_related_topic_is_the_next_faq_topic_if_it_is_likely_enough() -> None:
+    ranking = [
+        {"name": "faq_imaging", "confidence": 0.5},
+        {"name": "out_of_scope", "confidence": 0.27},
+        {"name": "faq_pregnancy", "confidence": 0.21},
+        {"name": "faq_cost", "confidence": 0.02},
+    ]
+    assert related_topic(ranking, "imaging") == "pregnancy"
+    ranking[2]["confidence"] = 0.1  # the next FAQ topic is unlikely: offer nothing, not faq_cost
+    assert related_topic(ranking, "imaging") is None
+    assert related_topic([{"name": "faq_imaging", "confidence": 1.0}], "imaging") is None
+
+
+def test_suggestion_skips_a_topic_with_nothing_published() -> None:
+    replies, _ = service()
+    ranking = [{"name": "faq_astrology"}, {"name": "faq_cost"}]
+    assert [b["payload"] for b in replies.suggestions(ranking, "rest").buttons] == [
+        "/faq_cost",
+        "/none_of_these",
     ]
 
 
