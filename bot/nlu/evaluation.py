@@ -45,6 +45,16 @@ class Report:
         self.offered.append(tuple(f"{FAQ_INTENT_PREFIX}{topic}" for topic in topics))
 
     @property
+    def related_button_share(self) -> float:
+        """Share of FAQ answers that come with a related-topic button (on the web)."""
+        answered = [
+            offered
+            for (_, p), offered in zip(self.pairs, self.offered, strict=True)
+            if p.startswith(FAQ_INTENT_PREFIX)
+        ]
+        return sum(bool(offered) for offered in answered) / max(len(answered), 1)
+
+    @property
     def own_topic_within_one_tap(self) -> int:
         """How many got their own topic answered, or offered as a button beside the reply."""
         return sum(
@@ -84,6 +94,7 @@ class Report:
             f"topic accuracy: {self.topic_accuracy:.1%} over {len(self._topic_pairs())}",
             f"out-of-scope kept out: {self.out_of_scope_kept_out:.1%} "
             f"over {len(self._oos_pairs())}",
+            f"FAQ answers with a related-topic button (web): {self.related_button_share:.1%}",
         ]
         lines += [f"  MISS {e.intent:<24} -> {p:<24} {e.text!r}" for e, p in self.misses()]
         return "\n".join(lines)

@@ -29,6 +29,7 @@ def test_report_counts_an_own_topic_one_tap_away_but_not_as_answered() -> None:
     assert report.topic_accuracy == 1 / 5
     assert report.own_topic_within_one_tap == 3
     assert report.offered[1] == ("faq_imaging",) and report.offered[3] == ()
+    assert report.related_button_share == 1 / 3  # of the three FAQ answers, b has a button
     line = calm_summary("set", report)
     assert "own topic 1/5" in line and "escalated 1" in line and "unsure (topic buttons) 1" in line
     assert line.endswith("answered or one tap away (web) 3/5")
