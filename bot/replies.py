@@ -110,12 +110,12 @@ class ReplyService:
         buttons.append({"title": none_title, "payload": "/none_of_these"})
         return self._reply("suggest_topics", channel, buttons=buttons)
 
-    def _topic_buttons(self, topics: Sequence[str | None]) -> list[dict[str, str]]:
+    def _topic_buttons(self, topics: Sequence[str]) -> list[dict[str, str]]:
         """One button per published topic, titled as the answer is; unpublished ones skipped."""
         buttons = []
         for topic in topics:
             try:
-                title = services.published_answer(str(topic), uow=self._uow()).title
+                title = services.published_answer(topic, uow=self._uow()).title
             except AnswerNotFound:
                 continue
             buttons.append({"title": title, "payload": f"/{FAQ_INTENT_PREFIX}{topic}"})

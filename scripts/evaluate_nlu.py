@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rasa.core.agent import Agent  # noqa: E402
 
 from bot.nlu.evaluation import (  # noqa: E402
+    CALM_SETS,
     calm_summary,
     evaluate,
     plot_confusion,
@@ -25,15 +26,13 @@ from bot.nlu.evaluation import (  # noqa: E402
     read_examples,
 )
 
-CALM_SETS = ["tests/safety/cases.yml", "tests/safety/calm_blind.yml"]
-
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="models/toh.tar.gz")
     parser.add_argument("--data", default="tests/nlu/heldout.yml")
     parser.add_argument("--png", default="reports/heldout_confusion.png")
-    parser.add_argument("--calm", nargs="*", default=CALM_SETS)
+    parser.add_argument("--calm", nargs="*", default=list(CALM_SETS))
     args = parser.parse_args()
     agent = Agent.load(args.model)
     report = asyncio.run(evaluate(agent, read_examples(Path(args.data))))

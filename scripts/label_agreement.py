@@ -21,9 +21,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rasa.core.agent import Agent  # noqa: E402
 
-from bot.nlu.evaluation import FAQ_INTENT_PREFIX, evaluate, read_calm_examples  # noqa: E402
+from bot.nlu.evaluation import (  # noqa: E402
+    CALM_SETS,
+    FAQ_INTENT_PREFIX,
+    evaluate,
+    read_calm_examples,
+)
 
-CALM_SETS = ["tests/safety/cases.yml", "tests/safety/calm_blind.yml"]
 SECOND_OPINION = Path("tests/safety/calm_second_opinion.yml")
 
 

@@ -13,6 +13,8 @@ import yaml
 from bot.replies import FAQ_INTENT_PREFIX, closest_topics, related_topic, topic_of_intent
 
 FALLBACK_INTENT = "nlu_fallback"
+# The calm (must-not-escalate) safety sets, from the repository root: the suite and the blind set.
+CALM_SETS = ("tests/safety/cases.yml", "tests/safety/calm_blind.yml")
 
 
 @dataclass(frozen=True)
