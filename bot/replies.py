@@ -17,6 +17,12 @@ from bot.privacy import pseudonym
 FAQ_INTENT_PREFIX = "faq_"
 ESCALATION_INTENT_PREFIX = "escalate_"
 RED_FLAG_ENTITY = "red_flag"
+CHECK_INTENT = "check_red_flag"
+"""The learned screen is unsure: ask one yes/no question before escalating."""
+CHECK_ENTITY = "red_flag_check"
+"""The flags a ``check_red_flag`` question is about (same fields as ``red_flag`` entities)."""
+CARE_TEAM_SOON_INTENT = "care_team_soon"
+"""Pain not improving: a gentler "tell your care team soon" line, then the answer."""
 SUGGESTION_COUNT = 2
 # A runner-up topic the classifier gives at least this confidence is offered as a button under
 # the answer ("I'm pregnant, can I have an MRI?" answers one topic and offers the other).

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,24 @@ from bot.nlu.minilm import (
     TextEncoding,
     model_dir_from_package,
 )
-from bot.nlu.segments import question_part
+from bot.nlu.segments import question_part, sentences
+
+SENTENCE_VECTORS = "toh_sentence_vectors"
+"""Message key of the ``MessageVectors`` the featurizer leaves for the red-flag screen."""
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MessageVectors:
+    """Unscaled MiniLM embeddings of one message: whole, question part, and each sentence.
+
+    ``sentences`` is empty for a one-sentence message (its sentence is the whole message).
+    """
+
+    whole: np.ndarray
+    question: np.ndarray
+    sentences: tuple[np.ndarray, ...]
 
 WORDPIECE = "wordpiece"
 SENTENCE = "sentence"
@@ -178,36 +194,25 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         return messages
 
     def _featurize(self, messages: Sequence[Message]) -> None:
-        """Encode the messages that have text and tokens; add their features."""
+        """Encode the messages that have text and tokens; add their features.
+
+        The whole texts and the distinct sentences of the longer ones are encoded once; the
+        question part is one of those sentences. Each message also keeps its unscaled vectors
+        (``SENTENCE_VECTORS``) for the red-flag screen, which reads them instead of encoding again.
+        """
         todo = [m for m in messages if m.get(TEXT) and m.get(TOKENS_NAMES[TEXT])]
         if not todo:
             return
         texts = [m.get(TEXT) for m in todo]
         encodings = self.encoder.encode_with_tokens(texts)
+        vectors = message_vectors(self.encoder, texts, [e.sentence for e in encodings])
         weight = float(self._config.get("question_weight", 0.0))
-        if weight:
-            questions = self._question_vectors(texts, encodings)
-            sentences = [
-                np.concatenate([e.sentence, q * weight])
-                for e, q in zip(encodings, questions, strict=True)
-            ]
-        else:
-            sentences = [e.sentence for e in encodings]
-        for message, encoding, sentence in zip(todo, encodings, sentences, strict=True):
+        for message, encoding, vector in zip(todo, encodings, vectors, strict=True):
+            sentence = (
+                np.concatenate([vector.whole, vector.question * weight]) if weight else vector.whole
+            )
             self._set_features(message, encoding, sentence)
-
-    def _question_vectors(
-        self, texts: Sequence[str], encodings: Sequence[TextEncoding]
-    ) -> list[np.ndarray]:
-        """Each text's question-part embedding (its own embedding when it is one sentence)."""
-        parts = [question_part(text) for text in texts]
-        distinct = sorted({part for part, text in zip(parts, texts, strict=True) if part != text})
-        vectors: list[np.ndarray] = list(self.encoder.encode(distinct)) if distinct else []
-        encoded = dict(zip(distinct, vectors, strict=True))
-        return [
-            encoded[part] if part != text else encoding.sentence
-            for part, text, encoding in zip(parts, texts, encodings, strict=True)
-        ]
+            message.set(SENTENCE_VECTORS, vector)
 
     def _set_features(self, message: Message, encoding: TextEncoding, sentence: np.ndarray) -> None:
         """Add the (1, d) sentence and (tokens, d) sequence features to ``message``."""
@@ -223,6 +228,33 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             attribute=TEXT,
             message=message,
         )
+
+
+def message_vectors(
+    encoder: SentenceEncoder, texts: Sequence[str], wholes: Sequence[np.ndarray] | None = None
+) -> list[MessageVectors]:
+    """Whole, question-part and per-sentence vectors of each text.
+
+    Args:
+        encoder: the MiniLM encoder.
+        texts: the messages.
+        wholes: the texts' own embeddings when already computed (else encoded here).
+
+    The distinct sentences of all multi-sentence texts are encoded in one batch; the question
+    part is one of them.
+    """
+    whole_vectors = list(wholes) if wholes is not None else list(encoder.encode(texts))
+    split = [parts if len(parts) > 1 else [] for parts in map(sentences, texts)]
+    distinct = sorted({part for parts in split for part in parts})
+    encoded = dict(zip(distinct, encoder.encode(distinct), strict=True)) if distinct else {}
+    return [
+        MessageVectors(
+            whole=whole,
+            question=encoded.get(question_part(text), whole),
+            sentences=tuple(encoded[part] for part in parts),
+        )
+        for text, parts, whole in zip(texts, split, whole_vectors, strict=True)
+    ]
 
 
 def token_vectors(tokens: Sequence[Token], encoding: TextEncoding) -> np.ndarray:

@@ -1,13 +1,24 @@
 """Rasa graph component that screens every message for red flags and lets escalation win.
 
-Thin: detection lives in ``bot.safety``. It runs last in the NLU pipeline, so when a live red
-flag is found it overrides whatever the classifiers (and the FallbackClassifier) decided:
-the intent becomes ``escalate_<tier>`` (emergency beats crisis beats urgent) and each live flag
-is added as a ``red_flag`` entity carrying its tier and escalation item id.
+Thin: detection lives in ``bot.safety``. Two screens run side by side, and a message escalates
+when either fires: the rules (catalog patterns with ConText-style context) and a learned screen
+(``bot.safety.learned``: logistic regression over the MiniLM vectors the featurizer already left on
+the message, so no second model pass). It runs last in the NLU pipeline, so it overrides whatever
+the classifiers (and the FallbackClassifier) decided:
+
+* a live red flag → ``escalate_<tier>`` (emergency beats crisis beats urgent), each flag added as
+  a ``red_flag`` entity carrying its tier, escalation item id and plain-words label;
+* the learned screen unsure (urgent only) → ``check_red_flag``, the candidate flags as
+  ``red_flag_check`` entities: the assistant asks one yes/no question;
+* pain not improving → ``care_team_soon``: a gentler "tell your care team" line, then the answer.
+
+The classifier's own ranking is kept under the new intent, so the question can still be answered.
 
 The catalog (``content/red_flags.yml``) is copied into the model when training, so the running
 assistant never depends on the file or the database to screen a message; its hash is part of
-the fingerprint, so changing the catalog retrains this component.
+the fingerprint, so changing the catalog retrains this component. The learned screen is trained
+on ``data/red_flags/train`` (plus the NLU examples the rules find calm, as negatives) and its
+thresholds are chosen for recall on ``data/red_flags/validation.yml``.
 """
 
 from __future__ import annotations
@@ -40,13 +51,23 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlp import make_pipeline
-from bot.replies import ESCALATION_INTENT_PREFIX, RED_FLAG_ENTITY
-from bot.safety.catalog import load_catalog
+from bot.nlu.featurizers import SENTENCE_VECTORS, MessageVectors
+from bot.nlu.screen_training import train_learned_screen
+from bot.replies import (
+    CARE_TEAM_SOON_INTENT,
+    CHECK_INTENT,
+    CHECK_ENTITY,
+    ESCALATION_INTENT_PREFIX,
+    RED_FLAG_ENTITY,
+)
+from bot.safety.catalog import TIER_RANK, Catalog, load_catalog
 from bot.safety.detector import Finding, RedFlagDetector
+from bot.safety.learned import Assessment, LearnedScreen, candidate_features
 
 logger = logging.getLogger(__name__)
 CATALOG_FILE = "red_flags.yml"
 ESCALATIONS = "escalations"
+LEARNED = "learned"
 
 
 def _tier_line(item: Path) -> bytes | None:
@@ -57,22 +78,39 @@ def _tier_line(item: Path) -> bytes | None:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class RedFlagScreen(GraphComponent, IntentClassifier):
-    """Overrides the intent with ``escalate_<tier>`` when a message holds a live red flag."""
+    """Overrides the intent when the rules or the learned screen find a red flag."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """``catalog``: path of the red-flag catalog, read when training."""
-        return {"catalog": "content/red_flags.yml"}
+        """Defaults.
+
+        ``catalog``: the red-flag catalog, read when training; ``corpus``: folder of labelled
+        training messages; ``validation``: labelled messages the thresholds are chosen on;
+        ``learned``: train and use the learned screen; ``question_weight``: weight of the question
+        sentence's embedding in the learned screen's features; ``regularisation``: inverse
+        regularisation strength of its logistic regression.
+        """
+        return {
+            "catalog": "content/red_flags.yml",
+            "corpus": "data/red_flags/train",
+            "validation": "data/red_flags/validation.yml",
+            "learned": True,
+            "question_weight": 0.5,
+            "regularisation": 4.0,
+        }
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """Hash of the catalog and its escalations' tiers: a change retrains this component."""
+        """Hash of the catalog, its escalations' tiers and the corpus: a change retrains."""
         path = Path(config.get("catalog", "content/red_flags.yml"))
         if not path.exists():
             return None
         digest = hashlib.sha256(path.read_bytes())
         for item in sorted((path.parent / ESCALATIONS).glob("*.yml")):
             digest.update(item.name.encode() + (_tier_line(item) or b""))
+        for key in ("corpus", "validation"):
+            for file in _yaml_files(Path(str(config.get(key, "")))):
+                digest.update(file.name.encode() + file.read_bytes())
         return digest.hexdigest()
 
     def __init__(
@@ -81,11 +119,13 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         detector: RedFlagDetector | None = None,
+        learned: LearnedScreen | None = None,
     ) -> None:
         self._config = config
         self._storage = model_storage
         self._resource = resource
         self._detector = detector
+        self._learned = learned
 
     @classmethod
     def create(
@@ -99,16 +139,29 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Validate the catalog (and its escalation items), then copy both into the model."""
+        """Validate the catalog, train the learned screen, and store both in the model."""
         path = Path(self._config["catalog"])
         catalog = load_catalog(path)
+        self._detector = RedFlagDetector(catalog, make_pipeline())
+        if self._config.get("learned", True):
+            self._learned = train_learned_screen(
+                catalog,
+                self._detector,
+                corpus=Path(self._config["corpus"]),
+                validation=Path(self._config["validation"]),
+                calm_texts=[m.get(TEXT) for m in training_data.intent_examples if m.get(TEXT)],
+                question_weight=float(self._config["question_weight"]),
+                regularisation=float(self._config["regularisation"]),
+            )
         with self._storage.write_to(self._resource) as model_dir:
             shutil.copyfile(path, model_dir / CATALOG_FILE)
             (model_dir / ESCALATIONS).mkdir()
             for escalation_id in catalog.escalation_ids:
                 name = f"{escalation_id}.yml"
                 shutil.copyfile(path.parent / ESCALATIONS / name, model_dir / ESCALATIONS / name)
-        self._detector = RedFlagDetector(catalog, make_pipeline())
+            if self._learned is not None:
+                (model_dir / LEARNED).mkdir()
+                self._learned.save(model_dir / LEARNED)
         return self._resource
 
     @classmethod
@@ -120,47 +173,121 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> RedFlagScreen:
-        """Build the detector from the catalog stored in the model."""
+        """Build the detector and the learned screen from what the model stores."""
         with model_storage.read_from(resource) as model_dir:
             catalog = load_catalog(model_dir / CATALOG_FILE)
-        return cls(config, model_storage, resource, RedFlagDetector(catalog, make_pipeline()))
+            learned_dir = model_dir / LEARNED
+            learned = LearnedScreen.load(learned_dir) if learned_dir.is_dir() else None
+        detector = RedFlagDetector(catalog, make_pipeline())
+        return cls(config, model_storage, resource, detector, learned)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Screen each message; escalate the ones with a live red flag."""
+        """Screen each message; escalate, ask, or add the "soon" line as the screens decide."""
         if self._detector is None:
             raise RuntimeError("RedFlagScreen has no catalog: train or load it first")
         for message in messages:
             live = self._detector.live(message.get(TEXT) or "")
-            if live:
-                escalate(message, live)
+            assessment = self._assess(message)
+            self._apply(message, live, assessment)
         return messages
+
+    def _assess(self, message: Message) -> Assessment | None:
+        """The learned screen's view of the message (None without a screen or vectors)."""
+        vectors: MessageVectors | None = message.get(SENTENCE_VECTORS)
+        if self._learned is None or vectors is None:
+            return None
+        weight = float(self._config.get("question_weight", 0.5))
+        rows = candidate_features(vectors.whole, vectors.question, vectors.sentences, weight)
+        return self._learned.assess(rows)
+
+    def _apply(self, message: Message, live: list[Finding], assessment: Assessment | None) -> None:
+        catalog = self._detector.catalog if self._detector else None
+        learned = _learned_findings(catalog, assessment, message) if catalog else []
+        findings = _merge(live, learned)
+        if findings:
+            escalate(message, findings)
+        elif assessment is not None and assessment.ask and catalog is not None:
+            candidates = _flag_findings(catalog, assessment.flags, "urgent", message)
+            override(message, CHECK_INTENT, [_entity(f, CHECK_ENTITY) for f in candidates])
+        elif assessment is not None and assessment.soon:
+            override(message, CARE_TEAM_SOON_INTENT, [])
+
+
+def _yaml_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(path.glob("*.yml"))
+    return [path] if path.is_file() else []
+
+
+def _learned_findings(
+    catalog: Catalog, assessment: Assessment | None, message: Message
+) -> list[Finding]:
+    """Findings for the learned screen's decision: its likeliest flags of the decided tier."""
+    if assessment is None or assessment.tier is None:
+        return []
+    found = _flag_findings(catalog, assessment.flags, assessment.tier, message)
+    if found:
+        return found
+    # The tier's mass is spread over flags none of which stands out: name the tier's first flag.
+    fallback = next(spec.id for spec in catalog.flags if spec.tier == assessment.tier)
+    return _flag_findings(catalog, (fallback,), assessment.tier, message)
+
+
+def _flag_findings(
+    catalog: Catalog, flags: tuple[str, ...], tier: str, message: Message
+) -> list[Finding]:
+    """Whole-message findings for the known ``flags`` of ``tier``."""
+    text = message.get(TEXT) or ""
+    found = []
+    for flag_id in flags:
+        try:
+            spec = catalog.flag(flag_id)
+        except KeyError:
+            continue
+        if spec.tier == tier:
+            found.append(
+                Finding(spec.id, spec.tier, spec.escalation, text, 0, len(text), "live", spec.label)
+            )
+    return found
+
+
+def _merge(rules: list[Finding], learned: list[Finding]) -> list[Finding]:
+    """Rules' findings, then the learned ones for other flags; most severe tier first."""
+    named = {f.flag_id for f in rules}
+    merged = rules + [f for f in learned if f.flag_id not in named]
+    return sorted(merged, key=lambda f: TIER_RANK[f.tier])
 
 
 def escalate(message: Message, live: list[Finding]) -> None:
     """Set the escalation intent for the most severe live flag and add the flags as entities."""
-    intent = {
-        INTENT_NAME_KEY: f"{ESCALATION_INTENT_PREFIX}{live[0].tier}",
-        PREDICTED_CONFIDENCE_KEY: 1.0,
-    }
-    ranking = [intent] + [
-        entry
-        for entry in message.get(INTENT_RANKING_KEY) or []
-        if entry.get(INTENT_NAME_KEY) != intent[INTENT_NAME_KEY]
-    ]
-    message.set(INTENT, intent, add_to_output=True)
-    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-    message.set(
-        ENTITIES, (message.get(ENTITIES) or []) + [_entity(f) for f in live], add_to_output=True
+    override(
+        message,
+        f"{ESCALATION_INTENT_PREFIX}{live[0].tier}",
+        [_entity(f, RED_FLAG_ENTITY) for f in live],
     )
 
 
-def _entity(finding: Finding) -> dict[str, Any]:
+def override(message: Message, intent_name: str, entities: list[dict[str, Any]]) -> None:
+    """Make ``intent_name`` the message's intent (confidence 1), keeping the ranking under it."""
+    intent = {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    ranking = [intent] + [
+        entry
+        for entry in message.get(INTENT_RANKING_KEY) or []
+        if entry.get(INTENT_NAME_KEY) != intent_name
+    ]
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+    message.set(ENTITIES, (message.get(ENTITIES) or []) + entities, add_to_output=True)
+
+
+def _entity(finding: Finding, entity_type: str) -> dict[str, Any]:
     return {
-        ENTITY_ATTRIBUTE_TYPE: RED_FLAG_ENTITY,
+        ENTITY_ATTRIBUTE_TYPE: entity_type,
         ENTITY_ATTRIBUTE_VALUE: finding.flag_id,
         ENTITY_ATTRIBUTE_START: finding.start,
         ENTITY_ATTRIBUTE_END: finding.end,
         EXTRACTOR: RedFlagScreen.__name__,
         "tier": finding.tier,
         "escalation": finding.escalation_id,
+        "label": finding.label,
     }

@@ -20,8 +20,8 @@ CONTEXT_CATEGORIES = frozenset({"negated", "historical", "resolved", "hypothetic
 """Context categories a flag may ignore (``resolved`` is the "it's gone now" part of historical)."""
 
 _FLAG_KEYS = frozenset(
-    {"id", "tier", "escalation", "why", "patterns", "exclude", "requires", "ignore_context",
-     "temperature"}
+    {"id", "tier", "escalation", "why", "label", "patterns", "exclude", "requires",
+     "ignore_context", "temperature"}
 )
 _TOP_KEYS = frozenset({"version", "shorthand", "flags"})
 
@@ -49,6 +49,8 @@ class FlagSpec:
     escalation: str
     why: str
     patterns: tuple[str, ...]
+    label: str = ""
+    """Plain words for the patient: what in the message led to the escalation ("chest pain")."""
     exclude: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
     ignore_context: frozenset[str] = frozenset()
@@ -144,6 +146,7 @@ def _parse_flag(entry: Any, index: int, path: Path) -> FlagSpec:
         escalation=entry["escalation"],
         why=entry["why"].strip(),
         patterns=patterns,
+        label=str(entry.get("label") or entry["id"].replace("_", " ")).strip(),
         exclude=_strings(entry.get("exclude"), f"{where}: exclude"),
         requires=_strings(entry.get("requires"), f"{where}: requires"),
         ignore_context=_ignore_context(entry.get("ignore_context"), where),

@@ -42,6 +42,8 @@ class Finding:
     start: int
     end: int
     status: str
+    label: str = ""
+    """The flag's plain-words label, for telling the patient what led to the escalation."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,9 @@ class RedFlagDetector:
         spec: FlagSpec = self._flags[span.flag_id]
         first, last = doc[tokens[span.start].orig], doc[tokens[span.end - 1].orig]
         start, end = first.idx, last.idx + len(last.text)
-        return Finding(spec.id, spec.tier, spec.escalation, text[start:end], start, end, status)
+        return Finding(
+            spec.id, spec.tier, spec.escalation, text[start:end], start, end, status, spec.label
+        )
 
 
 def top_tier(findings: Iterable[Finding]) -> str | None:
