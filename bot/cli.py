@@ -1,4 +1,4 @@
-"""Command line for operators and editors: ``python -m bot content|users|web ...``.
+"""Command line for operators and editors: ``python -m bot content|users|db|web ...``.
 
 Every editorial command the web editor offers is here too, so an operator can script it:
 ``list, show, edit, submit, publish, history, diff, rollback, retire, lint, import, export``.
@@ -26,10 +26,11 @@ from bot.content.errors import ContentError, InvalidContent, LintFailed
 from bot.content.files import dump_item, read_items, write_items
 from bot.content.lint import LintReport, lint_dir, lint_item
 from bot.content.models import review_date
+from bot.schema import current_revision, new_revision, upgrade
 from bot.wiring import Services
 
 PLACEHOLDER_SECRET_KEYS = frozenset({"dev-only-change-me", "change-me-to-a-long-random-string"})
-NO_TABLES = "the content store has no tables yet: run `python -m bot content import` first"
+NO_TABLES = "the database has no tables yet: run `python -m bot db upgrade` first"
 
 Command = Callable[[argparse.Namespace, Services], int]
 
@@ -38,7 +39,6 @@ Command = Callable[[argparse.Namespace, Services], int]
 
 
 def _import(args: argparse.Namespace, wired: Services) -> int:
-    wired.ensure_schema()
     specs = read_items(Path(args.dir or wired.settings.content_dir))
     outcome = services.import_items(specs, uow=wired.uow(), new_only=args.new_only)
     states = ("created", "updated", "unchanged", "differs")
@@ -271,7 +271,6 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def _users_create(args: argparse.Namespace, wired: Services) -> int:
-    wired.ensure_schema()
     user = accounts.create_user(args.username, _read_password(args), role=args.role,
                                 uow=_accounts(wired))
     print(f"created {user.role} '{user.username}'")
@@ -298,11 +297,35 @@ def _web(args: argparse.Namespace, wired: Services) -> int:
     if key in PLACEHOLDER_SECRET_KEYS or len(key) < 16:
         print("warning: SECRET_KEY is a placeholder or short: set a long random one in .env "
               "(it signs editor sessions)", file=sys.stderr)
-    wired.ensure_schema()
     port = args.port or wired.settings.web_port
     print(f"content editor on http://{args.host}:{port}/editor/", flush=True)
     serve(args.host, port, services=wired)
     return 0
+
+
+# --- database schema --------------------------------------------------------------------------
+
+
+def _db_upgrade(args: argparse.Namespace, wired: Services) -> int:
+    before = current_revision(wired.engine)
+    upgrade(wired.engine)
+    after = current_revision(wired.engine)
+    url = wired.engine.url.render_as_string(hide_password=True)
+    change = f"migrated from {before or 'nothing'} to {after}" if before != after else "up to date"
+    print(f"{url}: {change} ({after})")
+    return 0
+
+
+def _db_revision(args: argparse.Namespace, wired: Services) -> int:
+    new_revision(args.message)
+    return 0
+
+
+def _add_db_commands(db: Any) -> None:
+    _command(db, "upgrade", _db_upgrade, "create or migrate every table the project owns")
+    revision = _command(db, "revision", _db_revision,
+                        "developers: write a migration from the models' difference to the database")
+    revision.add_argument("-m", "--message", required=True, help="what the migration changes")
 
 
 # --- parser ----------------------------------------------------------------------------------
@@ -412,6 +435,10 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", required=True
     )
     _add_users_commands(users)
+    db = areas.add_parser("db", help="the database schema (Alembic migrations)").add_subparsers(
+        dest="command", required=True
+    )
+    _add_db_commands(db)
     web = _command(areas, "web", _web, "serve the content editor (and the demo page)")
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, help="default: WEB_PORT or 8000")

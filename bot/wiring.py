@@ -14,7 +14,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, get_settings
-from bot.content.models import Base
 from bot.content.repository import SqlAlchemyUnitOfWork
 
 
@@ -57,10 +56,6 @@ class Services:
     def uow(self) -> SqlAlchemyUnitOfWork:
         """A fresh unit of work on the content store."""
         return SqlAlchemyUnitOfWork(self.session_factory)
-
-    def ensure_schema(self) -> None:
-        """Create the content store's tables if they are missing."""
-        Base.metadata.create_all(self.engine)
 
 
 def _ensure_sqlite_dir(engine: Engine) -> None:
