@@ -1,4 +1,4 @@
-"""Command line for operators and editors: ``python -m bot content|users|db|web ...``.
+"""Command line for operators and editors: ``python -m bot content|users|db|conversations|web``.
 
 Every editorial command the web editor offers is here too, so an operator can script it:
 ``list, show, edit, submit, publish, history, diff, rollback, retire, lint, import, export``.
@@ -14,7 +14,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ from bot.content.errors import ContentError, InvalidContent, LintFailed
 from bot.content.files import dump_item, read_items, write_items
 from bot.content.lint import LintReport, lint_dir, lint_item
 from bot.content.models import review_date
+from bot.conversations import service as conversations
+from bot.conversations.repository import Erased
 from bot.schema import current_revision, new_revision, upgrade
 from bot.wiring import Services
 
@@ -328,6 +330,60 @@ def _add_db_commands(db: Any) -> None:
     revision.add_argument("-m", "--message", required=True, help="what the migration changes")
 
 
+# --- conversations ------------------------------------------------------------------------------
+
+
+def _age(value: str) -> timedelta:
+    try:
+        return conversations.parse_age(value)
+    except conversations.BadAge as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _conversations_export(args: argparse.Namespace, wired: Services) -> int:
+    for conversation in conversations.export(repo=wired.conversations(), since=args.since):
+        print(json.dumps(conversation.as_export(), ensure_ascii=False))
+    return 0
+
+
+def _erased(erased: Erased) -> str:
+    return (f"erased {erased.events} conversation events, {erased.escalation_records} "
+            f"escalation records, {erased.sms_contacts} SMS contacts")
+
+
+def _conversations_forget(args: argparse.Namespace, wired: Services) -> int:
+    sender = sys.stdin.readline().strip() if args.sender == "-" else args.sender
+    if not sender:
+        raise InvalidContent("no sender given")
+    salt = wired.settings.hash_salt
+    print(_erased(conversations.forget(sender, repo=wired.conversations(), salt=salt)))
+    return 0
+
+
+def _conversations_purge(args: argparse.Namespace, wired: Services) -> int:
+    days = wired.settings.conversation_retention_days
+    older_than = args.older_than or conversations.parse_age(f"{days}d")
+    print(_erased(conversations.purge(repo=wired.conversations(), older_than=older_than)))
+    return 0
+
+
+def _add_conversations_commands(group: Any) -> None:
+    export = _command(group, "export", _conversations_export,
+                      "print every conversation as one JSON object per line")
+    export.add_argument("--format", choices=("jsonl",), default="jsonl")
+    export.add_argument("--since", type=_age, metavar="AGE",
+                        help="only messages of the last AGE, e.g. 30d, 12h, 2w (default: all)")
+    forget = _command(group, "forget", _conversations_forget,
+                      "erase everything stored about one person")
+    forget.add_argument("sender", metavar="SENDER",
+                        help="conversation id or phone number ('-': read it from stdin, which "
+                             "keeps a phone number out of the shell history)")
+    purge = _command(group, "purge", _conversations_purge,
+                     "erase conversations and records older than an age (retention)")
+    purge.add_argument("--older-than", type=_age, metavar="AGE",
+                       help="e.g. 90d (default: CONVERSATION_RETENTION_DAYS, 90 days)")
+
+
 # --- parser ----------------------------------------------------------------------------------
 
 
@@ -439,6 +495,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", required=True
     )
     _add_db_commands(db)
+    talks = areas.add_parser("conversations", help="patients' conversations (operators)")
+    _add_conversations_commands(talks.add_subparsers(dest="command", required=True))
     web = _command(areas, "web", _web, "serve the content editor (and the demo page)")
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, help="default: WEB_PORT or 8000")
@@ -469,7 +527,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args, wired))
     except LintFailed as error:
         return _fail("the publish gate refused it: " + " ".join(error.problems))
-    except ContentError as error:
+    except (ContentError, conversations.BadAge) as error:
         return _fail(str(error))
     except DBAPIError as error:
         return _fail(_database_problem(error, wired))
