@@ -313,8 +313,8 @@ def _db_upgrade(args: argparse.Namespace, wired: Services) -> int:
     upgrade(wired.engine)
     after = current_revision(wired.engine)
     url = wired.engine.url.render_as_string(hide_password=True)
-    change = f"migrated from {before or 'nothing'} to {after}" if before != after else "up to date"
-    print(f"{url}: {change} ({after})")
+    change = f"migrated from {before or 'nothing'} to" if before != after else "up to date at"
+    print(f"{url}: {change} {after}")
     return 0
 
 
@@ -362,7 +362,9 @@ def _conversations_forget(args: argparse.Namespace, wired: Services) -> int:
 
 def _conversations_purge(args: argparse.Namespace, wired: Services) -> int:
     days = wired.settings.conversation_retention_days
-    older_than = args.older_than or conversations.parse_age(f"{days}d")
+    older_than = args.older_than
+    if older_than is None:
+        older_than = conversations.parse_age(f"{days}d")
     print(_erased(conversations.purge(repo=wired.conversations(), older_than=older_than)))
     return 0
 

@@ -212,6 +212,13 @@ async def test_conversations_on_their_own_database(
         get_settings.cache_clear()
 
 
+def test_purging_everything_is_refused(
+    services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["conversations", "purge", "--older-than", "0d"]) == 1
+    assert capsys.readouterr().err == "error: the age to purge must be more than zero\n"
+
+
 @pytest.mark.parametrize("argv", [["purge", "--older-than", "soon"], ["export", "--since", "1y"]])
 def test_a_bad_age_is_a_usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
