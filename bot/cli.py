@@ -28,7 +28,7 @@ from bot.content.lint import LintReport, lint_dir, lint_item
 from bot.content.models import review_date
 from bot.conversations import service as conversations
 from bot.conversations.repository import Erased
-from bot.schema import current_revision, new_revision, upgrade
+from bot.migrate import current_revision, new_revision, upgrade
 from bot.wiring import Services
 
 PLACEHOLDER_SECRET_KEYS = frozenset({"dev-only-change-me", "change-me-to-a-long-random-string"})

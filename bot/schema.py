@@ -1,31 +1,19 @@
-"""The one declarative base of every table the project owns, and its Alembic migrations.
+"""The one declarative base of every table the project owns.
 
-Tables are made and changed only by migrations (``bot/migrations/``): ``python -m bot db upgrade``
-runs them, nothing calls ``create_all``. Rasa's own tables (the tracker store's ``events``) share
-the database but are Rasa's: migrations and schema comparisons ignore every table not declared
-here.
-
-To change a table: edit its model, then ``python -m bot db revision -m "what changed"`` writes a
-migration from the difference (read and tidy it before committing it).
+Tables are made and changed only by migrations (``bot/migrations/``, run by ``bot.migrate`` and
+``python -m bot db upgrade``); nothing calls ``create_all``. Rasa's own tables (the tracker
+store's ``events``) share the database but are Rasa's: migrations and schema comparisons ignore
+every table not declared here.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, create_engine, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import MetaData
 from sqlalchemy.orm import declarative_base
 
 # Typed as Any: SQLAlchemy 1.4's declarative base has no static type without its mypy plugin.
 Base: Any = declarative_base()
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-_UPGRADE_LOCK = 7_318_402  # any constant: one PostgreSQL advisory lock for every `db upgrade`
 
 
 def owned_metadata() -> MetaData:
@@ -40,47 +28,3 @@ def owned_metadata() -> MetaData:
 def is_owned(name: str | None, type_: str, _parent: Any = None) -> bool:
     """Alembic's ``include_name`` hook: look only at our tables, never at Rasa's."""
     return type_ != "table" or name in owned_metadata().tables
-
-
-def alembic_config(connection: Connection | None = None) -> Config:
-    """Alembic's configuration, in code (no ``alembic.ini``); ``connection`` is used if given."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["connection"] = connection
-    return config
-
-
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create or migrate every owned table on ``engine`` up to ``revision``, in one transaction.
-
-    On PostgreSQL an advisory lock makes replicas that start together migrate one at a time.
-    """
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})
-        command.upgrade(alembic_config(connection), revision)
-
-
-def current_revision(engine: Engine) -> str | None:
-    """The migration the database is at (None: never migrated)."""
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
-
-
-def schema_diff(engine: Engine) -> list[Any]:
-    """Differences between the database and the models (empty: they match)."""
-    with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"include_name": is_owned, "compare_type": True}
-        )
-        return list(compare_metadata(context, owned_metadata()))
-
-
-def new_revision(message: str) -> None:
-    """Write a migration for what the models have and the migrations do not make yet.
-
-    The difference is taken on a migrated in-memory SQLite database: no real one is touched.
-    """
-    with create_engine("sqlite://", future=True).begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
-        command.revision(alembic_config(connection), message=message, autogenerate=True)

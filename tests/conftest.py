@@ -14,8 +14,8 @@ from spacy.language import Language
 from bot.config import REPO_ROOT, Settings, load_settings
 from bot.content.files import read_items
 from bot.content.services import import_items
+from bot.migrate import upgrade
 from bot.nlp import make_pipeline
-from bot.schema import upgrade
 from bot.wiring import Services
 
 CONTENT_DIR = REPO_ROOT / "content"

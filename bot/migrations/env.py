@@ -1,4 +1,4 @@
-"""Alembic's entry point: run the migrations on the connection ``bot.schema`` hands over.
+"""Alembic's entry point: run the migrations on the connection ``bot.migrate`` hands over.
 
 Without one (e.g. the ``alembic`` command itself), it connects to ``DATABASE_URL`` the way the
 rest of the project does (``bot.wiring``). Only the project's own tables are looked at.

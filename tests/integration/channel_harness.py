@@ -28,8 +28,8 @@ from sanic import Sanic
 from bot.config import REPO_ROOT, load_settings
 from bot.content import services as content
 from bot.content.files import read_items
+from bot.migrate import upgrade
 from bot.replies import ReplyService
-from bot.schema import upgrade
 from bot.wiring import Services
 
 SUGGESTIONS = [

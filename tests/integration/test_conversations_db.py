@@ -27,9 +27,9 @@ from bot.channels.sms_state import SmsState
 from bot.config import get_settings, load_settings
 from bot.content.files import read_items
 from bot.content.services import import_items
+from bot.migrate import upgrade
 from bot.privacy import pseudonym
 from bot.replies import ReplyService
-from bot.schema import upgrade
 from bot.stores.rasa_stores import tracker_store_kwargs
 from bot.wiring import Services
 from tests.conftest import CONTENT_DIR, temporary_postgres_database

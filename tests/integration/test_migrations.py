@@ -12,13 +12,8 @@ from sqlalchemy.engine import Engine
 
 from bot import cli
 from bot.config import get_settings
-from bot.schema import (
-    alembic_config,
-    current_revision,
-    owned_metadata,
-    schema_diff,
-    upgrade,
-)
+from bot.migrate import alembic_config, current_revision, schema_diff, upgrade
+from bot.schema import owned_metadata
 from bot.wiring import make_engine
 from tests.conftest import temporary_postgres_database
 
