@@ -43,6 +43,7 @@ models/.trained: $(VENV)/.installed build/spacy-en/meta.json $(TRAIN_INPUTS)
 train: models/.trained
 
 content: setup
+	$(PY) -m bot db upgrade
 	$(PY) -m bot content import --new-only
 
 # Debian's Chromium for the browser tests (a test tool's own browser download fails here).
@@ -70,6 +71,7 @@ story-test: train
 test: setup train browser-deps
 	$(MAKE) --no-print-directory lint validate
 	$(PY) -m bot content lint --dir content
+	$(PY) -m bot db upgrade
 	$(PY) -m pytest -p no:cacheprovider
 	$(MAKE) --no-print-directory story-test
 

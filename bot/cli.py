@@ -1,4 +1,4 @@
-"""Command line for operators and editors: ``python -m bot content|users|web ...``.
+"""Command line for operators and editors: ``python -m bot content|users|db|conversations|web``.
 
 Every editorial command the web editor offers is here too, so an operator can script it:
 ``list, show, edit, submit, publish, history, diff, rollback, retire, lint, import, export``.
@@ -14,7 +14,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,13 @@ from bot.content.errors import ContentError, InvalidContent, LintFailed
 from bot.content.files import dump_item, read_items, write_items
 from bot.content.lint import LintReport, lint_dir, lint_item
 from bot.content.models import review_date
+from bot.conversations import service as conversations
+from bot.conversations.repository import Erased
+from bot.migrate import current_revision, new_revision, upgrade
 from bot.wiring import Services
 
 PLACEHOLDER_SECRET_KEYS = frozenset({"dev-only-change-me", "change-me-to-a-long-random-string"})
-NO_TABLES = "the content store has no tables yet: run `python -m bot content import` first"
+NO_TABLES = "the database has no tables yet: run `python -m bot db upgrade` first"
 
 Command = Callable[[argparse.Namespace, Services], int]
 
@@ -38,7 +41,6 @@ Command = Callable[[argparse.Namespace, Services], int]
 
 
 def _import(args: argparse.Namespace, wired: Services) -> int:
-    wired.ensure_schema()
     specs = read_items(Path(args.dir or wired.settings.content_dir))
     outcome = services.import_items(specs, uow=wired.uow(), new_only=args.new_only)
     states = ("created", "updated", "unchanged", "differs")
@@ -271,7 +273,6 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def _users_create(args: argparse.Namespace, wired: Services) -> int:
-    wired.ensure_schema()
     user = accounts.create_user(args.username, _read_password(args), role=args.role,
                                 uow=_accounts(wired))
     print(f"created {user.role} '{user.username}'")
@@ -298,11 +299,91 @@ def _web(args: argparse.Namespace, wired: Services) -> int:
     if key in PLACEHOLDER_SECRET_KEYS or len(key) < 16:
         print("warning: SECRET_KEY is a placeholder or short: set a long random one in .env "
               "(it signs editor sessions)", file=sys.stderr)
-    wired.ensure_schema()
     port = args.port or wired.settings.web_port
     print(f"content editor on http://{args.host}:{port}/editor/", flush=True)
     serve(args.host, port, services=wired)
     return 0
+
+
+# --- database schema --------------------------------------------------------------------------
+
+
+def _db_upgrade(args: argparse.Namespace, wired: Services) -> int:
+    before = current_revision(wired.engine)
+    upgrade(wired.engine)
+    after = current_revision(wired.engine)
+    url = wired.engine.url.render_as_string(hide_password=True)
+    change = f"migrated from {before or 'nothing'} to" if before != after else "up to date at"
+    print(f"{url}: {change} {after}")
+    return 0
+
+
+def _db_revision(args: argparse.Namespace, wired: Services) -> int:
+    new_revision(args.message)
+    return 0
+
+
+def _add_db_commands(db: Any) -> None:
+    _command(db, "upgrade", _db_upgrade, "create or migrate every table the project owns")
+    revision = _command(db, "revision", _db_revision,
+                        "developers: write a migration from the models' difference to the database")
+    revision.add_argument("-m", "--message", required=True, help="what the migration changes")
+
+
+# --- conversations ------------------------------------------------------------------------------
+
+
+def _age(value: str) -> timedelta:
+    try:
+        return conversations.parse_age(value)
+    except conversations.BadAge as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _conversations_export(args: argparse.Namespace, wired: Services) -> int:
+    for conversation in conversations.export(repo=wired.conversations(), since=args.since):
+        print(json.dumps(conversation.as_export(), ensure_ascii=False))
+    return 0
+
+
+def _erased(erased: Erased) -> str:
+    return (f"erased {erased.events} conversation events, {erased.escalation_records} "
+            f"escalation records, {erased.sms_contacts} SMS contacts")
+
+
+def _conversations_forget(args: argparse.Namespace, wired: Services) -> int:
+    sender = sys.stdin.readline().strip() if args.sender == "-" else args.sender
+    if not sender:
+        raise InvalidContent("no sender given")
+    salt = wired.settings.hash_salt
+    print(_erased(conversations.forget(sender, repo=wired.conversations(), salt=salt)))
+    return 0
+
+
+def _conversations_purge(args: argparse.Namespace, wired: Services) -> int:
+    days = wired.settings.conversation_retention_days
+    older_than = args.older_than
+    if older_than is None:
+        older_than = conversations.parse_age(f"{days}d")
+    print(_erased(conversations.purge(repo=wired.conversations(), older_than=older_than)))
+    return 0
+
+
+def _add_conversations_commands(group: Any) -> None:
+    export = _command(group, "export", _conversations_export,
+                      "print every conversation as one JSON object per line")
+    export.add_argument("--format", choices=("jsonl",), default="jsonl")
+    export.add_argument("--since", type=_age, metavar="AGE",
+                        help="only messages of the last AGE, e.g. 30d, 12h, 2w (default: all)")
+    forget = _command(group, "forget", _conversations_forget,
+                      "erase everything stored about one person")
+    forget.add_argument("sender", metavar="SENDER",
+                        help="conversation id or phone number ('-': read it from stdin, which "
+                             "keeps a phone number out of the shell history)")
+    purge = _command(group, "purge", _conversations_purge,
+                     "erase conversations and records older than an age (retention)")
+    purge.add_argument("--older-than", type=_age, metavar="AGE",
+                       help="e.g. 90d (default: CONVERSATION_RETENTION_DAYS, 90 days)")
 
 
 # --- parser ----------------------------------------------------------------------------------
@@ -412,6 +493,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", required=True
     )
     _add_users_commands(users)
+    db = areas.add_parser("db", help="the database schema (Alembic migrations)").add_subparsers(
+        dest="command", required=True
+    )
+    _add_db_commands(db)
+    talks = areas.add_parser("conversations", help="patients' conversations (operators)")
+    _add_conversations_commands(talks.add_subparsers(dest="command", required=True))
     web = _command(areas, "web", _web, "serve the content editor (and the demo page)")
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, help="default: WEB_PORT or 8000")
@@ -442,7 +529,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args, wired))
     except LintFailed as error:
         return _fail("the publish gate refused it: " + " ".join(error.problems))
-    except ContentError as error:
+    except (ContentError, conversations.BadAge) as error:
         return _fail(str(error))
     except DBAPIError as error:
         return _fail(_database_problem(error, wired))

@@ -33,6 +33,7 @@ class Settings:
     twilio_webhook_url: str = ""
     twilio_api_base: str = "https://api.twilio.com"
     web_port: int = 8000
+    conversation_retention_days: int = 90
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -60,6 +61,7 @@ def load_settings(env_file: Path | None = REPO_ROOT / ".env") -> Settings:
         twilio_webhook_url=_env("TWILIO_WEBHOOK_URL"),
         twilio_api_base=_env("TWILIO_API_BASE", "https://api.twilio.com"),
         web_port=int(_env("WEB_PORT", "8000")),
+        conversation_retention_days=int(_env("CONVERSATION_RETENTION_DAYS", "90")),
     )
 
 

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, get_settings
-from bot.content.models import Base
 from bot.content.repository import SqlAlchemyUnitOfWork
+from bot.conversations.repository import SqlConversationRepository
 
 
 def make_engine(database_url: str) -> Engine:
@@ -58,9 +58,16 @@ class Services:
         """A fresh unit of work on the content store."""
         return SqlAlchemyUnitOfWork(self.session_factory)
 
-    def ensure_schema(self) -> None:
-        """Create the content store's tables if they are missing."""
-        Base.metadata.create_all(self.engine)
+    @cached_property
+    def tracker_engine(self) -> Engine:
+        """Rasa's conversations' database (the content store's engine when it is the same)."""
+        if self.settings.tracker_database_url == self.settings.database_url:
+            return self.engine
+        return make_engine(self.settings.tracker_database_url)
+
+    def conversations(self) -> SqlConversationRepository:
+        """Conversations (Rasa's tracker events) and the records tied to a person."""
+        return SqlConversationRepository(self.tracker_engine, self.engine)
 
 
 def _ensure_sqlite_dir(engine: Engine) -> None:

@@ -14,6 +14,7 @@ from spacy.language import Language
 from bot.config import REPO_ROOT, Settings, load_settings
 from bot.content.files import read_items
 from bot.content.services import import_items
+from bot.migrate import upgrade
 from bot.nlp import make_pipeline
 from bot.wiring import Services
 
@@ -28,12 +29,12 @@ def nlp() -> Language:
 
 
 def loaded_services(database_url: str) -> Services:
-    """Services on ``database_url`` with the schema made and content/ imported."""
+    """Services on ``database_url``, migrated, with content/ imported."""
     settings = replace(
         load_settings(env_file=None), database_url=database_url, tracker_database_url=database_url
     )
     services = Services(settings)
-    services.ensure_schema()
+    upgrade(services.engine)
     import_items(read_items(CONTENT_DIR), uow=services.uow())
     return services
 
@@ -51,11 +52,11 @@ def sqlite_services(sqlite_url: str) -> Services:
 
 
 @contextmanager
-def temporary_postgres_database() -> Iterator[str]:
+def temporary_postgres_database(prefix: str = "toh_test") -> Iterator[str]:
     """Create a throwaway PostgreSQL database on 127.0.0.1:5432; drop it afterwards."""
     from sqlalchemy import create_engine, text
 
-    name = f"toh_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))

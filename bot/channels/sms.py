@@ -254,7 +254,7 @@ class SmsInput(InputChannel):
     def _store(self) -> SmsState:
         if self._state is None:
             services = self.turns.services_factory()
-            self._state = SmsState(services.engine, services.session_factory)
+            self._state = SmsState(services.session_factory)
         return self._state
 
     async def _opted_out(self, contact: str) -> bool:

@@ -4,8 +4,8 @@ One row per contact, keyed by the pseudonym of the phone number (never the numbe
 whether the patient opted out (STOP) and the button payloads of the last numbered list we sent,
 so a reply of "2" picks the same thing whichever replica receives it.
 
-The table lives on the content store (``Services.engine``) and is created on first use. Calls are
-blocking: the channel runs them in a worker thread.
+The table lives on the content store (``Services.engine``), made by its migrations
+(``python -m bot db upgrade``). Calls are blocking: the channel runs them in a worker thread.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Boolean, Column, Float, String, Text
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, declarative_base
+from sqlalchemy.orm import Session
 
-Base: Any = declarative_base()  # Any: mypy cannot type a dynamic declarative base
+from bot.schema import Base
+
 T = TypeVar("T")
 
 CHOICES_TTL_SECONDS = 60 * 60  # a "2" sent the next day should not pick from yesterday's list
@@ -43,27 +43,17 @@ class SmsState:
 
     def __init__(
         self,
-        engine: Engine,
         session_factory: Callable[[], Session],
         *,
         choices_ttl: float = CHOICES_TTL_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._engine = engine
         self._sessions = session_factory
         self._ttl = choices_ttl
         self._clock = clock
-        self._schema_ready = False
-
-    def ensure_schema(self) -> None:
-        """Create the table if it is missing (once per process)."""
-        if not self._schema_ready:
-            Base.metadata.create_all(self._engine, tables=[SmsContact.__table__])
-            self._schema_ready = True
 
     def is_opted_out(self, contact: str) -> bool:
         """True if the patient sent STOP and not START since."""
-        self.ensure_schema()
         with self._sessions() as session:
             row = session.get(SmsContact, contact)
             return bool(row and row.opted_out)
@@ -108,7 +98,6 @@ class SmsState:
 
     def _update(self, contact: str, change: Callable[[SmsContact], T]) -> T:
         """Apply ``change`` to the contact's row (created if new) and commit."""
-        self.ensure_schema()
         try:
             return self._update_once(contact, change)
         except IntegrityError:

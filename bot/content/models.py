@@ -1,5 +1,7 @@
 """The content store's tables: items, their revisions, and escalation records.
 
+Declared on ``bot.schema.Base``; made and changed by migrations (``python -m bot db upgrade``).
+
 SQLAlchemy 1.4 in 2.0 style. An item's answer is never edited in place: every change is a new
 ``Revision``; the item points at the one that is published. ``lock_version`` is the optimistic
 lock: every change bumps it, and a save made from an older version is refused.
@@ -7,7 +9,6 @@ lock: every change bumps it, and a save made from an older version is refused.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -20,10 +21,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import relationship
 
-# Typed as Any: SQLAlchemy 1.4's declarative base has no static type without its mypy plugin.
-Base: Any = declarative_base()
+from bot.schema import Base
 
 KINDS = ("faq", "message", "escalation")
 TIERS = ("emergency", "urgent", "crisis")

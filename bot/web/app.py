@@ -20,7 +20,6 @@ from werkzeug.serving import BaseWSGIServer, make_server, run_simple
 from werkzeug.wrappers import Response
 
 from bot.config import load_settings
-from bot.content import accounts  # noqa: F401  (its table joins Base.metadata)
 from bot.web.editor.blueprint import init_editor
 from bot.web.editor.context import EXTENSION
 from bot.wiring import Services
@@ -120,7 +119,7 @@ def start_server(
     host: str = "127.0.0.1",
     services: Services | None = None,
 ) -> EditorServer:
-    """Start the app on ``host:port`` (0: any free port) in a thread; tables made if missing.
+    """Start the app on ``host:port`` (0: any free port) in a thread (run ``db upgrade`` first).
 
     Args:
         port: The port to listen on; 0 picks a free one (read it from ``.url``).
@@ -133,7 +132,6 @@ def start_server(
 
     """
     services = services or services_for(database_url)
-    services.ensure_schema()
     server = make_server(host, port, create_app(services), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="editor-server", daemon=True)
     thread.start()

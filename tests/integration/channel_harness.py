@@ -28,6 +28,7 @@ from sanic import Sanic
 from bot.config import REPO_ROOT, load_settings
 from bot.content import services as content
 from bot.content.files import read_items
+from bot.migrate import upgrade
 from bot.replies import ReplyService
 from bot.wiring import Services
 
@@ -41,7 +42,7 @@ SUGGESTIONS = [
 def build_content_db(path: Path) -> None:
     """Create the schema on a new SQLite file and import ``content/`` into it."""
     services = content_services_at(path)
-    services.ensure_schema()
+    upgrade(services.engine)
     content.import_items(read_items(REPO_ROOT / "content"), uow=services.uow())
     services.engine.dispose()
 

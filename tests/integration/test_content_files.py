@@ -22,14 +22,21 @@ ITEM_FILES = sorted(p.relative_to(CONTENT_DIR) for f in FOLDERS.values()
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A throwaway SQLite store that ``python -m bot`` (in this process) uses."""
+def empty_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A throwaway SQLite store, with no tables, that ``python -m bot`` (in this process) uses."""
     url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("CONTENT_DIR", str(CONTENT_DIR))
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def database(empty_database: str) -> str:
+    """The throwaway store after ``python -m bot db upgrade``."""
+    assert run("db", "upgrade") == 0
+    return empty_database
 
 
 def run(*argv: str, stdin: str = "", monkeypatch: pytest.MonkeyPatch | None = None) -> int:
@@ -125,12 +132,13 @@ def test_a_dose_is_stopped_with_a_one_line_error(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["content", "list"], "run `python -m bot content import` first"),
-        (["content", "history", "duration"], "run `python -m bot content import` first"),
+        (["content", "import"], "run `python -m bot db upgrade` first"),
+        (["content", "list"], "run `python -m bot db upgrade` first"),
+        (["users", "list"], "run `python -m bot db upgrade` first"),
     ],
 )
-def test_a_store_without_tables_says_to_import(
-    database: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+def test_a_store_without_tables_says_to_upgrade(
+    empty_database: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     assert run(*argv) == 1
     err = capsys.readouterr().err

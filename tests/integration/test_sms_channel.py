@@ -481,9 +481,7 @@ async def test_the_api_base_comes_from_settings(
 
 def test_pending_choices_expire(services: Services) -> None:
     now = [1000.0]
-    state = SmsState(
-        services.engine, services.session_factory, choices_ttl=60, clock=lambda: now[0]
-    )
+    state = SmsState(services.session_factory, choices_ttl=60, clock=lambda: now[0])
     state.offer_choices("contact", ["/faq_duration", "/faq_driving"])
     now[0] += 61
     assert state.take_choice("contact", 1) is None

@@ -1,11 +1,13 @@
-"""Builders for unit tests: items in a fake store."""
+"""Builders and fakes for unit tests: items in a fake store, conversations in a list."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 from bot.content.files import ItemSpec
 from bot.content.repository import FakeUnitOfWork
 from bot.content.services import import_items
+from bot.conversations.repository import ConversationRepository, Erased, Person, StoredMessage
 
 
 def spec(item_id: str, kind: str = "faq", tier: str | None = None, **fields: str) -> ItemSpec:
@@ -42,3 +44,34 @@ def standard_store() -> FakeUnitOfWork:
         spec("esc_fall", kind="escalation", tier="urgent"),
         spec("esc_urgent", kind="escalation", tier="urgent"),
     )
+
+
+class FakeConversationRepository(ConversationRepository):
+    """Conversations in a list, with the escalation keys and SMS contacts as sets."""
+
+    def __init__(self, messages: list[StoredMessage], *, escalation_keys: set[str] | None = None,
+                 sms_contacts: dict[str, float] | None = None) -> None:
+        self.stored = list(messages)
+        self.escalation_keys = set(escalation_keys or ())
+        self.sms_contacts = dict(sms_contacts or {})  # contact -> last update (epoch)
+        self.erased_before: float | None = None
+
+    def messages(self, *, since: float | None = None) -> Iterator[StoredMessage]:
+        kept = [m for m in self.stored if since is None or m.timestamp >= since]
+        firsts = {m.sender: i for i, m in reversed(list(enumerate(kept)))}
+        return iter(sorted(kept, key=lambda m: firsts[m.sender]))
+
+    def erase(self, person: Person) -> Erased:
+        before = (len(self.stored), len(self.escalation_keys), len(self.sms_contacts))
+        self.stored = [m for m in self.stored if m.sender not in person.sender_ids]
+        self.escalation_keys -= person.escalation_keys
+        self.sms_contacts = {c: t for c, t in self.sms_contacts.items()
+                             if c not in person.sms_contacts}
+        after = (len(self.stored), len(self.escalation_keys), len(self.sms_contacts))
+        return Erased(*(b - a for b, a in zip(before, after, strict=True)))
+
+    def erase_before(self, moment: float) -> Erased:
+        self.erased_before = moment
+        kept = [m for m in self.stored if m.timestamp >= moment]
+        erased, self.stored = len(self.stored) - len(kept), kept
+        return Erased(events=erased)

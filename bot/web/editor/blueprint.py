@@ -73,7 +73,7 @@ def _database_error(error: DBAPIError) -> tuple[str, int]:
     current_app.logger.error("content store unavailable: %s", type(error.orig).__name__)
     return render_template("editor/problem.html", title="The content store is not ready",
                            message="The editor cannot read its database. Ask an operator to run "
-                           "`python -m bot content import` and check DATABASE_URL."), 503
+                           "`python -m bot db upgrade` and check DATABASE_URL."), 503
 
 
 def init_editor(app: Flask) -> None:
