@@ -21,6 +21,7 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]  # no types-PyYAML in the lock
 from sqlalchemy.exc import DBAPIError
 
+from bot.config import MIN_SECRET_LENGTH, PLACEHOLDERS
 from bot.content import accounts, editorial, services
 from bot.content.errors import ContentError, InvalidContent, LintFailed
 from bot.content.files import dump_item, read_items, write_items
@@ -28,7 +29,6 @@ from bot.content.lint import LintReport, lint_dir, lint_item
 from bot.content.models import review_date
 from bot.wiring import Services
 
-PLACEHOLDER_SECRET_KEYS = frozenset({"dev-only-change-me", "change-me-to-a-long-random-string"})
 NO_TABLES = "the content store has no tables yet: run `python -m bot content import` first"
 
 Command = Callable[[argparse.Namespace, Services], int]
@@ -294,10 +294,10 @@ def _users_set_password(args: argparse.Namespace, wired: Services) -> int:
 def _web(args: argparse.Namespace, wired: Services) -> int:
     from bot.web.app import serve
 
-    key = wired.settings.secret_key
-    if key in PLACEHOLDER_SECRET_KEYS or len(key) < 16:
-        print("warning: SECRET_KEY is a placeholder or short: set a long random one in .env "
-              "(it signs editor sessions)", file=sys.stderr)
+    key = wired.settings.secret_key  # APP_ENV=production refused it already (get_settings)
+    if key in PLACEHOLDERS or len(key) < MIN_SECRET_LENGTH:
+        print("warning: SECRET_KEY is a placeholder or short: fine for development only "
+              "(APP_ENV=production refuses it)", file=sys.stderr)
     wired.ensure_schema()
     port = args.port or wired.settings.web_port
     print(f"content editor on http://{args.host}:{port}/editor/", flush=True)

@@ -146,5 +146,5 @@ async def _close(server: Any, grace: float = 0.25) -> None:
             break
         await asyncio.sleep(0.05)
     for connection in list(server.connections):
-        connection.abort()  # e.g. a socket.io long poll the server is holding
+        connection.abort()  # e.g. a long request the server is holding
     await server.wait_closed()
