@@ -31,8 +31,9 @@ $(VENV)/.installed: requirements.lock
 build/spacy-en/meta.json: $(VENV)/.installed bot/nlp.py
 	$(PY) -m bot.nlp
 
-.env:
-	cp .env.example .env
+# First run: .env.example with random development secrets (never a published value).
+.env: | $(VENV)/.installed
+	$(PY) -m bot.envfile .env.example .env
 
 setup: $(VENV)/.installed build/spacy-en/meta.json .env
 

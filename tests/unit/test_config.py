@@ -105,3 +105,25 @@ def test_allowed_origins_default_to_the_web_apps_own() -> None:
     assert public.allowed_origins == ("https://clinic.example",)
     listed = load_settings(env_file=None, environ={"ALLOWED_ORIGINS": "https://a.example, https://b.example"})
     assert listed.allowed_origins == ("https://a.example", "https://b.example")
+
+
+def test_first_run_env_gets_fresh_secrets_and_keeps_an_existing_file(tmp_path: Path) -> None:
+    from bot.config import REPO_ROOT
+    from bot.envfile import write_env
+
+    first, second = tmp_path / "one.env", tmp_path / "two.env"
+    assert write_env(REPO_ROOT / ".env.example", first)
+    assert write_env(REPO_ROOT / ".env.example", second)
+    one = load_settings(env_file=None, environ=_values(first))
+    two = load_settings(env_file=None, environ=_values(second))
+    assert len(one.secret_key) >= 32 and len(one.hash_salt) >= 32
+    assert one.secret_key not in (two.secret_key, one.hash_salt)  # random per machine and key
+    first.write_text("SECRET_KEY=mine\n")
+    assert not write_env(REPO_ROOT / ".env.example", first)
+    assert first.read_text() == "SECRET_KEY=mine\n"
+
+
+def _values(env_file: Path) -> dict[str, str]:
+    from dotenv import dotenv_values
+
+    return {key: value or "" for key, value in dotenv_values(env_file).items()}
