@@ -47,6 +47,7 @@ from bot.nlu.minilm import (
     DEFAULT_MAX_LENGTH,
     SentenceEncoder,
     TextEncoding,
+    file_sha256,
     model_dir_from_package,
 )
 from bot.nlu.segments import question_part
@@ -127,11 +128,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         except (ModuleNotFoundError, FileNotFoundError):
             return None
         digest = hashlib.sha256()
-        for name in ("config.json", "tokenizer.json"):
+        for name in ("config.json", "tokenizer.json", "model.safetensors"):
             file = folder / name
-            digest.update(file.read_bytes() if file.is_file() else b"")
-        weights = folder / "model.safetensors"
-        digest.update(str(weights.stat().st_size if weights.is_file() else -1).encode())
+            digest.update(file_sha256(file).encode() if file.is_file() else b"-")
         return digest.hexdigest()
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
