@@ -22,7 +22,7 @@ import yaml  # type: ignore[import-untyped]  # no types-PyYAML in the lock
 from sqlalchemy.exc import DBAPIError
 
 from bot.config import MIN_SECRET_LENGTH, PLACEHOLDERS
-from bot.content import accounts, editorial, services
+from bot.content import accounts, editorial, importing, services
 from bot.content.errors import ContentError, InvalidContent, LintFailed
 from bot.content.files import dump_item, read_items, write_items
 from bot.content.lint import LintReport, lint_dir, lint_item
@@ -39,18 +39,32 @@ Command = Callable[[argparse.Namespace, Services], int]
 
 def _import(args: argparse.Namespace, wired: Services) -> int:
     wired.ensure_schema()
+    if args.publish and not args.as_user:
+        raise InvalidContent("--publish needs --as ADMIN: the admin who publishes in one step")
+    admin = _actor(args, wired) if args.publish else None
     specs = read_items(Path(args.dir or wired.settings.content_dir))
-    outcome = services.import_items(specs, uow=wired.uow(), new_only=args.new_only)
-    states = ("created", "updated", "unchanged", "differs")
-    counts = {state: list(outcome.values()).count(state) for state in states}
-    print(", ".join(f"{n} {state}" for state, n in counts.items() if n or state != "differs"))
-    differs = sorted(item for item, state in outcome.items() if state == "differs")
-    if differs:
-        print(
-            f"kept the store's published version of {', '.join(differs)} (edited in the editor?); "
-            "`content export --format yaml` saves it to content/, `content import` loads the files"
-        )
-    return 0
+    outcome = importing.import_items(specs, uow=wired.uow(), new_only=args.new_only,
+                                     publish_as=admin)
+    counts = {state: list(outcome.values()).count(state) for state in importing.OUTCOMES}
+    print(", ".join(f"{n} {state.replace('_', ' ')}" for state, n in counts.items() if n)
+          or "nothing to import")
+    _explain_import(outcome)
+    return 1 if args.publish and counts["draft"] else 0
+
+
+def _explain_import(outcome: dict[str, str]) -> None:
+    def ids(state: str) -> str:
+        return ", ".join(sorted(item for item, s in outcome.items() if s == state))
+
+    if ids("in_review"):
+        print(f"waiting for review: {ids('in_review')}; a reviewer publishes each with "
+              "`content publish ID --as REVIEWER` (or in the editor)")
+    if ids("draft"):
+        print(f"failed the publish gate, kept as drafts: {ids('draft')}; "
+              "`content lint` says why")
+    if ids("differs"):
+        print(f"kept the store's version of {ids('differs')} (edited in the editor?); "
+              "`content export --format yaml` saves it to content/, `content import` loads files")
 
 
 def _export(args: argparse.Namespace, wired: Services) -> int:
@@ -320,12 +334,18 @@ def _add_as(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_store_commands(content: Any) -> None:
-    load = _command(content, "import", _import, "load content/ files into the store (idempotent)")
+    load = _command(content, "import", _import,
+                    "load content/ files as revisions for review (idempotent; an empty store is "
+                    "seeded with what passes the publish gate)")
     load.add_argument("--dir", help="content folder (default: CONTENT_DIR or content/)")
     load.add_argument(
         "--new-only", action="store_true",
         help="only add items the store lacks; never replace a published answer (make run)",
     )
+    load.add_argument("--publish", action="store_true",
+                      help="with --as ADMIN: publish what passes the publish gate in one step")
+    load.add_argument("--as", dest="as_user", metavar="USERNAME",
+                      help="the admin publishing with --publish")
     export = _command(content, "export", _export, "print or write the published catalog")
     export.add_argument("--format", choices=("json", "yaml"), default="json")
     export.add_argument("--out", default="content", help="folder for --format yaml")

@@ -26,8 +26,8 @@ from rasa.core.channels.channel import InputChannel, UserMessage, register
 from sanic import Sanic
 
 from bot.config import REPO_ROOT, load_settings
-from bot.content import services as content
 from bot.content.files import read_items
+from bot.content.importing import import_items
 from bot.replies import ReplyService
 from bot.wiring import Services
 
@@ -42,7 +42,7 @@ def build_content_db(path: Path) -> None:
     """Create the schema on a new SQLite file and import ``content/`` into it."""
     services = content_services_at(path)
     services.ensure_schema()
-    content.import_items(read_items(REPO_ROOT / "content"), uow=services.uow())
+    import_items(read_items(REPO_ROOT / "content"), uow=services.uow())  # seeded: published
     services.engine.dispose()
 
 
