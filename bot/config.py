@@ -92,6 +92,8 @@ def load_settings(
         return value if value else default
 
     database_url = _env("DATABASE_URL", DEFAULT_DATABASE_URL)
+    app_env = _env("APP_ENV", "development").strip().lower()
+    secret_key = _env("SECRET_KEY", DEV_SECRET_KEY)
     web_port = int(_env("WEB_PORT", "8000"))
     public_url = _env("WEB_PUBLIC_URL", f"http://localhost:{web_port}").rstrip("/")
     return Settings(
@@ -100,9 +102,9 @@ def load_settings(
         redis_url=_env("REDIS_URL") or None,
         content_dir=Path(_env("CONTENT_DIR", str(REPO_ROOT / "content"))),
         red_flags_path=Path(_env("RED_FLAGS_PATH", str(REPO_ROOT / "content" / "red_flags.yml"))),
-        app_env=_env("APP_ENV", "development").strip().lower(),
-        secret_key=_env("SECRET_KEY", DEV_SECRET_KEY),
-        hash_salt=_env("PSEUDONYM_KEY", _env("LOG_HASH_SALT", DEV_PSEUDONYM_KEY)),
+        app_env=app_env,
+        secret_key=secret_key,
+        hash_salt=_env("PSEUDONYM_KEY", _env("LOG_HASH_SALT", _legacy_key(app_env, secret_key))),
         twilio_account_sid=_env("TWILIO_ACCOUNT_SID"),
         twilio_auth_token=_env("TWILIO_AUTH_TOKEN"),
         twilio_number=_env("TWILIO_NUMBER"),
@@ -112,6 +114,17 @@ def load_settings(
         public_url=public_url,
         allowed_origins=_origins(_env("ALLOWED_ORIGINS"), public_url),
     )
+
+
+def _legacy_key(app_env: str, secret_key: str) -> str:
+    """The pseudonym key when none is set: outside production, a real SECRET_KEY.
+
+    Earlier releases keyed the pseudonyms with SECRET_KEY; a deployment upgraded without setting
+    PSEUDONYM_KEY keeps its opt-outs that way. Production requires PSEUDONYM_KEY itself.
+    """
+    if app_env != PRODUCTION and secret_key not in PLACEHOLDERS:
+        return secret_key
+    return DEV_PSEUDONYM_KEY
 
 
 def _origins(configured: str, public_url: str) -> tuple[str, ...]:
@@ -129,7 +142,8 @@ def production_problems(settings: Settings) -> list[str]:
         return []
     checks = (
         ("SECRET_KEY", settings.secret_key, "signs editor sessions"),
-        ("PSEUDONYM_KEY", settings.hash_salt, "keys the hashes of patients' phone numbers"),
+        ("PSEUDONYM_KEY", settings.hash_salt, "keys the hashes of patients' phone numbers; "
+         "upgrading: set it to the SECRET_KEY that keyed your records"),
         ("TWILIO_AUTH_TOKEN", settings.twilio_auth_token, "checks Twilio's webhook signatures"),
     )
     problems = [

@@ -98,6 +98,16 @@ def test_the_pseudonym_key_is_its_own_setting() -> None:
     assert legacy.hash_salt == "old-salt"
 
 
+def test_an_upgraded_deployment_keeps_its_pseudonyms_until_production_asks_for_the_key() -> None:
+    old_key = "the-secret-key-that-keyed-the-records-so-far"
+    upgraded = load_settings(env_file=None, environ={"SECRET_KEY": old_key})
+    assert upgraded.hash_salt == old_key  # as before: no STOP is forgotten by the upgrade
+    production = load_settings(env_file=None, environ=_production(PSEUDONYM_KEY="",
+                                                                  SECRET_KEY=old_key))
+    [problem] = production_problems(production)
+    assert problem.startswith("PSEUDONYM_KEY is missing") and "upgrading" in problem
+
+
 def test_allowed_origins_default_to_the_web_apps_own() -> None:
     default = load_settings(env_file=None, environ={"WEB_PORT": "8123"})
     assert default.allowed_origins == ("http://localhost:8123", "http://127.0.0.1:8123")
