@@ -12,7 +12,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAIN_INPUTS := config.yml domain.yml content/red_flags.yml $(shell find data -name '*.yml' 2>/dev/null) \
                 $(wildcard bot/nlu/*.py)
 
-.PHONY: help setup run test lint content train validate story-test eval bench browser-deps clean
+.PHONY: help setup run test lint content train validate story-test eval bench browser-deps audit clean
 
 help:
 	@echo "make run    set up and start the assistant (Rasa :5005, actions :5055, web :8000)"
@@ -31,8 +31,9 @@ $(VENV)/.installed: requirements.lock
 build/spacy-en/meta.json: $(VENV)/.installed bot/nlp.py
 	$(PY) -m bot.nlp
 
-.env:
-	cp .env.example .env
+# First run: .env.example with random development secrets (never a published value).
+.env: | $(VENV)/.installed
+	$(PY) -m bot.envfile .env.example .env
 
 setup: $(VENV)/.installed build/spacy-en/meta.json .env
 
@@ -68,8 +69,20 @@ story-test: train
 	$(RASA) test core --stories tests/test_stories.yml --model models/toh.tar.gz \
 	  --endpoints endpoints.yml --fail-on-prediction-errors --out build/story-results
 
+# Known vulnerabilities in requirements.lock, each triaged in security/pip-audit-triage.toml.
+# pip-audit has its own venv (it needs packaging>=23). Offline: ADVISORY_DB=<pypa/advisory-database>.
+AUDIT_VENV := build/audit-venv
+$(AUDIT_VENV)/.installed: security/requirements-audit.lock | $(VENV)/.installed
+	$(PY) -m venv --clear $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps \
+	  -r security/requirements-audit.lock
+	@touch $@
+
+audit: $(AUDIT_VENV)/.installed
+	$(PY) scripts/audit_deps.py
+
 test: setup train browser-deps
-	$(MAKE) --no-print-directory lint validate
+	$(MAKE) --no-print-directory lint validate audit
 	$(PY) -m bot content lint --dir content
 	$(PY) -m bot db upgrade
 	$(PY) -m pytest -p no:cacheprovider

@@ -10,7 +10,7 @@ from bot.wiring import Services
 
 
 def channel_of(tracker: Tracker) -> str:
-    """The channel the patient wrote on (``rest``, ``socketio``, ``sms``…)."""
+    """The channel the patient wrote on (``rest``, ``sms``…)."""
     return tracker.get_latest_input_channel() or "rest"
 
 

@@ -21,7 +21,8 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]  # no types-PyYAML in the lock
 from sqlalchemy.exc import DBAPIError
 
-from bot.content import accounts, editorial, services
+from bot.config import MIN_SECRET_LENGTH, PLACEHOLDERS
+from bot.content import accounts, editorial, importing, services
 from bot.content.errors import ContentError, InvalidContent, LintFailed
 from bot.content.files import dump_item, read_items, write_items
 from bot.content.lint import LintReport, lint_dir, lint_item
@@ -31,7 +32,6 @@ from bot.conversations.repository import Erased
 from bot.migrate import current_revision, new_revision, upgrade
 from bot.wiring import Services
 
-PLACEHOLDER_SECRET_KEYS = frozenset({"dev-only-change-me", "change-me-to-a-long-random-string"})
 NO_TABLES = "the database has no tables yet: run `python -m bot db upgrade` first"
 
 Command = Callable[[argparse.Namespace, Services], int]
@@ -41,18 +41,32 @@ Command = Callable[[argparse.Namespace, Services], int]
 
 
 def _import(args: argparse.Namespace, wired: Services) -> int:
+    if args.publish and not args.as_user:
+        raise InvalidContent("--publish needs --as ADMIN: the admin who publishes in one step")
+    admin = _actor(args, wired) if args.publish else None
     specs = read_items(Path(args.dir or wired.settings.content_dir))
-    outcome = services.import_items(specs, uow=wired.uow(), new_only=args.new_only)
-    states = ("created", "updated", "unchanged", "differs")
-    counts = {state: list(outcome.values()).count(state) for state in states}
-    print(", ".join(f"{n} {state}" for state, n in counts.items() if n or state != "differs"))
-    differs = sorted(item for item, state in outcome.items() if state == "differs")
-    if differs:
-        print(
-            f"kept the store's published version of {', '.join(differs)} (edited in the editor?); "
-            "`content export --format yaml` saves it to content/, `content import` loads the files"
-        )
-    return 0
+    outcome = importing.import_items(specs, uow=wired.uow(), new_only=args.new_only,
+                                     publish_as=admin)
+    counts = {state: list(outcome.values()).count(state) for state in importing.OUTCOMES}
+    print(", ".join(f"{n} {state.replace('_', ' ')}" for state, n in counts.items() if n)
+          or "nothing to import")
+    _explain_import(outcome)
+    return 1 if args.publish and counts["draft"] else 0
+
+
+def _explain_import(outcome: dict[str, str]) -> None:
+    def ids(state: str) -> str:
+        return ", ".join(sorted(item for item, s in outcome.items() if s == state))
+
+    if ids("in_review"):
+        print(f"waiting for review: {ids('in_review')}; a reviewer publishes each with "
+              "`content publish ID --as REVIEWER` (or in the editor)")
+    if ids("draft"):
+        print(f"failed the publish gate, kept as drafts: {ids('draft')}; "
+              "`content lint` says why")
+    if ids("differs"):
+        print(f"kept the store's version of {ids('differs')} (edited in the editor?); "
+              "`content export --format yaml` saves it to content/, `content import` loads files")
 
 
 def _export(args: argparse.Namespace, wired: Services) -> int:
@@ -295,10 +309,10 @@ def _users_set_password(args: argparse.Namespace, wired: Services) -> int:
 def _web(args: argparse.Namespace, wired: Services) -> int:
     from bot.web.app import serve
 
-    key = wired.settings.secret_key
-    if key in PLACEHOLDER_SECRET_KEYS or len(key) < 16:
-        print("warning: SECRET_KEY is a placeholder or short: set a long random one in .env "
-              "(it signs editor sessions)", file=sys.stderr)
+    key = wired.settings.secret_key  # APP_ENV=production refused it already (get_settings)
+    if key in PLACEHOLDERS or len(key) < MIN_SECRET_LENGTH:
+        print("warning: SECRET_KEY is a placeholder or short: fine for development only "
+              "(APP_ENV=production refuses it)", file=sys.stderr)
     port = args.port or wired.settings.web_port
     print(f"content editor on http://{args.host}:{port}/editor/", flush=True)
     serve(args.host, port, services=wired)
@@ -401,12 +415,18 @@ def _add_as(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_store_commands(content: Any) -> None:
-    load = _command(content, "import", _import, "load content/ files into the store (idempotent)")
+    load = _command(content, "import", _import,
+                    "load content/ files as revisions for review (idempotent; an empty store is "
+                    "seeded with what passes the publish gate)")
     load.add_argument("--dir", help="content folder (default: CONTENT_DIR or content/)")
     load.add_argument(
         "--new-only", action="store_true",
         help="only add items the store lacks; never replace a published answer (make run)",
     )
+    load.add_argument("--publish", action="store_true",
+                      help="with --as ADMIN: publish what passes the publish gate in one step")
+    load.add_argument("--as", dest="as_user", metavar="USERNAME",
+                      help="the admin publishing with --publish")
     export = _command(content, "export", _export, "print or write the published catalog")
     export.add_argument("--format", choices=("json", "yaml"), default="json")
     export.add_argument("--out", default="content", help="folder for --format yaml")

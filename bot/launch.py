@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import REPO_ROOT
+from bot.config import REPO_ROOT, UnsafeSettings, get_settings, load_settings
 
 BIN = Path(sys.executable).parent
 PLACEHOLDER_TWILIO = {
@@ -78,14 +78,41 @@ def stack_environment(ports: StackPorts, extra: Mapping[str, str] | None = None)
         env.setdefault(key, value)
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("RASA_PUBLIC_URL", f"http://localhost:{ports.rasa}")
+    env.setdefault("WEB_PUBLIC_URL", f"http://localhost:{ports.web}")
     env["ACTION_ENDPOINT_URL"] = f"http://localhost:{ports.actions}/webhook"
     env["WEB_PORT"] = str(ports.web)
     return env
 
 
-def commands(ports: StackPorts, model: Path) -> dict[str, list[str]]:
-    """The command line of each server."""
+class UnsafeApi(ValueError):
+    """``RASA_ENABLE_API`` asks for Rasa's HTTP API without a JWT secret to guard it."""
+
+
+def rasa_api_args(env: Mapping[str, str]) -> list[str]:
+    """Rasa's HTTP API stays off; ``RASA_ENABLE_API=true`` turns it on, JWT-only.
+
+    Rasa's API (``/model/parse``, ``/conversations``, ``/model``…) can replace the model and
+    read every conversation (CVE-2024-49375 was remote code execution through it), so it is
+    never on with a token or without authentication: ``RASA_JWT_SECRET`` is required.
+    """
+    if env.get("RASA_ENABLE_API", "").strip().lower() not in ("1", "true", "yes"):
+        return []
+    secret = env.get("RASA_JWT_SECRET", "")
+    if len(secret) < 32:
+        raise UnsafeApi("RASA_ENABLE_API is on: set RASA_JWT_SECRET (32+ characters); "
+                        "the API is JWT-only (no --auth-token)")
+    method = env.get("RASA_JWT_METHOD", "HS256")
+    return ["--enable-api", "--jwt-secret", secret, "--jwt-method", method]
+
+
+def commands(
+    ports: StackPorts, model: Path, env: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
+    """The command line of each server (``env``: the servers' environment, for the options)."""
+    env = env if env is not None else stack_environment(ports)
     rasa = str(BIN / "rasa")
+    origins = list(load_settings(env_file=None, environ=env).allowed_origins)
+    web_host = env.get("WEB_HOST") or "127.0.0.1"
     return {
         "actions": [rasa, "run", "actions", "--actions", "actions", "--port", str(ports.actions)],
         "rasa": [
@@ -100,9 +127,10 @@ def commands(ports: StackPorts, model: Path) -> dict[str, list[str]]:
             "--credentials",
             "credentials.yml",
             "--cors",
-            "*",
+            *origins,
+            *rasa_api_args(env),
         ],
-        "web": [sys.executable, "-m", "bot", "web", "--host", "0.0.0.0", "--port", str(ports.web)],
+        "web": [sys.executable, "-m", "bot", "web", "--host", web_host, "--port", str(ports.web)],
     }
 
 
@@ -140,11 +168,12 @@ def start_stack(
     """Start the servers named in ``only`` and wait until each answers its health check."""
     stack = Stack(ports)
     environment = stack_environment(ports, env)
+    lines = commands(ports, model, environment)
     try:
         for name in only:
             output = open(log_dir / f"{name}.log", "wb") if log_dir else None  # noqa: SIM115
             stack.processes[name] = subprocess.Popen(
-                commands(ports, model)[name],
+                lines[name],
                 cwd=REPO_ROOT,
                 env=environment,
                 stdout=output,
@@ -174,7 +203,12 @@ def main() -> int:
         actions=int(os.environ.get("ACTIONS_PORT", 5055)),
         web=int(os.environ.get("WEB_PORT", 8000)),
     )
-    stack = start_stack(ports)
+    try:
+        get_settings()  # APP_ENV=production: refuse placeholder secrets before starting anything
+        stack = start_stack(ports)
+    except (UnsafeSettings, UnsafeApi) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(
         "\nThe TOH assistant is running:\n"
         f"  Chat (demo clinic page):  {stack.web_url}/\n"

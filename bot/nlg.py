@@ -58,7 +58,7 @@ class ContentNLG(NaturalLanguageGenerator):
         return reply.as_message() if reply else None
 
     def _reply(self, utter_action: str, tracker: DialogueStateTracker, output: str) -> Reply:
-        # The patient's channel (rest, socketio, sms), as the actions use; the output
+        # The patient's channel (rest, sms), as the actions use; the output
         # channel's own name ("collector", "queue"…) only when the tracker has none.
         channel = tracker.get_latest_input_channel() or output
         if utter_action.startswith(ESCALATION_RESPONSE_PREFIX):

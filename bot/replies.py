@@ -28,7 +28,7 @@ SUGGESTION_COUNT = 2
 # the answer ("I'm pregnant, can I have an MRI?" answers one topic and offers the other).
 RELATED_MIN_CONFIDENCE = 0.2
 # Only where a button is free: on SMS it would cost the patient another paid message.
-RELATED_CHANNELS = frozenset({"rest", "socketio"})
+RELATED_CHANNELS = frozenset({"rest"})
 
 
 @dataclass(frozen=True)

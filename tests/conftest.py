@@ -13,7 +13,7 @@ from spacy.language import Language
 
 from bot.config import REPO_ROOT, Settings, load_settings
 from bot.content.files import read_items
-from bot.content.services import import_items
+from bot.content.importing import import_items
 from bot.migrate import upgrade
 from bot.nlp import make_pipeline
 from bot.wiring import Services
@@ -35,7 +35,8 @@ def loaded_services(database_url: str) -> Services:
     )
     services = Services(settings)
     upgrade(services.engine)
-    import_items(read_items(CONTENT_DIR), uow=services.uow())
+    outcome = import_items(read_items(CONTENT_DIR), uow=services.uow())  # the seed publishes
+    assert set(outcome.values()) == {"published"}, outcome
     return services
 
 

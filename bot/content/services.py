@@ -1,4 +1,6 @@
-"""What the assistant asks of the content store: published answers, import, escalation records.
+"""What the assistant asks of the content store: published answers and escalation records.
+
+Importing files is ``bot.content.importing`` (through the publish gate and review).
 
 Every function takes a ``UnitOfWork`` (keyword ``uow``) and reads the store when called, so an
 answer published by an editor is live on the next message, on every replica.
@@ -13,7 +15,6 @@ from bot.content.models import ContentItem, EscalationRecord, Revision, utcnow
 from bot.content.repository import UnitOfWork
 
 SMS_CHANNELS = frozenset({"sms", "twilio"})
-IMPORT_AUTHOR = "content-import"
 
 
 @dataclass(frozen=True)
@@ -96,64 +97,6 @@ def spec_of(item: ContentItem, revision: Revision) -> ItemSpec:
         sources=list(revision.sources or []),
         review_by=revision.review_by,
     )
-
-
-def _same_content(spec: ItemSpec, item: ContentItem) -> bool:
-    revision = item.published
-    return revision is not None and spec_of(item, revision) == spec
-
-
-def _imported_revision(spec: ItemSpec, number: int, *, author: str) -> Revision:
-    return Revision(
-        number=number,
-        title=spec.title,
-        text=spec.text,
-        sms_text=spec.sms_text,
-        sources=list(spec.sources),
-        status="draft",
-        author=author,
-        review_by=spec.review_by,
-        created_at=utcnow(),
-        note="imported from content/",
-    )
-
-
-def import_items(
-    specs: list[ItemSpec],
-    *,
-    uow: UnitOfWork,
-    author: str = IMPORT_AUTHOR,
-    new_only: bool = False,
-) -> dict[str, str]:
-    """Load reviewed files into the store; unchanged items are left alone (idempotent).
-
-    Files are reviewed in git, so an import publishes them (as new revisions: history stays).
-    With ``new_only`` an item already in the store is never touched, so starting the assistant
-    cannot undo an answer an editor published in the web editor.
-
-    Returns ``{item_id: "created" | "updated" | "unchanged" | "differs"}`` ("differs": the file
-    and the store disagree and ``new_only`` kept the store's version).
-    """
-    outcome: dict[str, str] = {}
-    with uow:
-        for spec in specs:
-            item = uow.items.get(spec.id)
-            if item is not None and _same_content(spec, item):
-                outcome[spec.id] = "unchanged"
-                continue
-            if item is not None and new_only:
-                outcome[spec.id] = "differs"
-                continue
-            if item is None:
-                item = ContentItem(id=spec.id, kind=spec.kind, tier=spec.tier, revisions=[])
-                uow.items.add(item)
-            outcome[spec.id] = "updated" if item.revisions else "created"
-            number = (item.latest.number if item.latest else 0) + 1
-            revision = _imported_revision(spec, number, author=author)
-            item.revisions.append(revision)
-            item.make_live(revision, reviewer=author)
-        uow.commit()
-    return outcome
 
 
 def record_escalation(

@@ -48,6 +48,7 @@ from bot.nlu.minilm import (
     DEFAULT_MAX_LENGTH,
     SentenceEncoder,
     TextEncoding,
+    file_sha256,
     model_dir_from_package,
 )
 from bot.nlu.segments import question_part, sentences
@@ -143,11 +144,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         except (ModuleNotFoundError, FileNotFoundError):
             return None
         digest = hashlib.sha256()
-        for name in ("config.json", "tokenizer.json"):
+        for name in ("config.json", "tokenizer.json", "model.safetensors"):
             file = folder / name
-            digest.update(file.read_bytes() if file.is_file() else b"")
-        weights = folder / "model.safetensors"
-        digest.update(str(weights.stat().st_size if weights.is_file() else -1).encode())
+            digest.update(file_sha256(file).encode() if file.is_file() else b"-")
         return digest.hexdigest()
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
@@ -242,6 +241,7 @@ def message_vectors(
 
     The distinct sentences of all multi-sentence texts are encoded in one batch; the question
     part is one of them.
+
     """
     whole_vectors = list(wholes) if wholes is not None else list(encoder.encode(texts))
     split = [parts if len(parts) > 1 else [] for parts in map(sentences, texts)]

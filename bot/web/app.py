@@ -1,8 +1,10 @@
 """The web app: the content editor at ``/editor`` and, when present, the demo page at ``/``.
 
 ``create_app`` builds the Flask app from ``Services`` (nothing connects until a request needs
-the database). ``serve`` runs it for ``python -m bot web``; ``start_server`` runs it in a
-background thread on a given port and database, for tests (see ``tests/e2e``)::
+the database), with ``bot.web.security`` (headers, secure cookies, login throttling).
+``serve`` runs it for ``python -m bot web`` on waitress, a production WSGI server;
+``start_server`` runs it on Werkzeug in a background thread on a given port and database, for
+tests (see ``tests/e2e``)::
 
     with start_server(port=0, database_url="sqlite:////tmp/x.sqlite3") as server:
         requests.get(server.url + "/editor/login")
@@ -11,28 +13,32 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from types import TracebackType
+from typing import Any
 
 from flask import Flask, redirect, url_for
-from werkzeug.serving import BaseWSGIServer, make_server, run_simple
+from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Response
 
 from bot.config import load_settings
 from bot.web.editor.blueprint import init_editor
 from bot.web.editor.context import EXTENSION
+from bot.web.security import init_security
 from bot.wiring import Services
 
 logger = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 1024 * 1024
 
 
-def create_app(services: Services | None = None) -> Flask:
+def create_app(services: Services | None = None, config: Mapping[str, Any] | None = None) -> Flask:
     """The Flask app for ``services`` (default: from the environment).
 
     Args:
         services: The wired content store; tests pass one on a throwaway database.
+        config: Flask settings to apply before the extensions start (e.g. ``LOGIN_LIMIT``).
 
     Returns:
         The app, with the editor at ``/editor`` and ``bot.web.site`` at ``/`` if it exists.
@@ -48,8 +54,10 @@ def create_app(services: Services | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session: a long edit must not lose its text
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
+    app.config.update(config or {})
     app.extensions[EXTENSION] = services
     init_editor(app)
+    init_security(app, services.settings)
     _register_site(app)
     return app
 
@@ -78,10 +86,12 @@ def services_for(database_url: str | None = None) -> Services:
     return Services(settings)
 
 
-def serve(host: str, port: int, *, services: Services | None = None) -> None:
-    """Serve the app until interrupted (werkzeug, one thread per request)."""
-    run_simple(host, port, create_app(services), threaded=True, use_reloader=False,
-               use_debugger=False)
+def serve(host: str, port: int, *, services: Services | None = None, threads: int = 8) -> None:
+    """Serve the app until interrupted, on waitress (not Werkzeug's development server)."""
+    import waitress  # type: ignore[import-untyped]  # no stubs in the lock
+
+    waitress.serve(create_app(services), host=host, port=port, threads=threads,
+                   ident="toh-web", max_request_body_size=MAX_REQUEST_BYTES)
 
 
 @dataclass

@@ -9,8 +9,10 @@ from dataclasses import replace
 
 import pytest
 
+from bot.content.accounts import Actor
 from bot.content.files import read_items
-from bot.content.services import import_items, published_answer
+from bot.content.importing import import_items
+from bot.content.services import published_answer
 from tests.conftest import CONTENT_DIR
 
 pytestmark = pytest.mark.servers
@@ -44,12 +46,15 @@ def test_faq_answers_are_the_published_text(assistant, question: str, topic: str
 def test_a_published_edit_is_live_without_restart(assistant) -> None:
     [spec] = [s for s in read_items(CONTENT_DIR) if s.id == "driving"]
     new_text = f"Driving answer edited at {uuid.uuid4().hex[:6]}. Ask your care team.\n"
-    import_items([replace(spec, text=new_text)], uow=assistant.services.uow(), author="e2e")
+    admin = Actor("e2e-admin", "admin")
+    outcome = import_items([replace(spec, text=new_text)], uow=assistant.services.uow(),
+                           author="e2e", publish_as=admin)
+    assert outcome == {"driving": "published"}
     started = time.monotonic()
     reply = assistant.rest.texts(sender(), "Am I allowed to drive my car with TOH?")
     assert new_text.strip() in reply
     assert time.monotonic() - started < 5
-    import_items([spec], uow=assistant.services.uow(), author="e2e")  # put it back
+    import_items([spec], uow=assistant.services.uow(), author="e2e", publish_as=admin)  # back
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ def viewport(request: pytest.FixtureRequest) -> str:
 
 @contextmanager
 def open_page(browser: Any, url: str, viewport: str) -> Iterator[Any]:
-    """A fresh browser context (empty localStorage) on ``url``; fails on any JavaScript error."""
+    """A fresh browser context (empty storage) on ``url``; fails on any JavaScript error."""
     context = browser.new_context(viewport=VIEWPORTS[viewport], locale="en-US")
     context.set_default_timeout(5000)
     page = context.new_page()
@@ -100,8 +100,14 @@ def inbox(rasa: Server, sender: str) -> list[str]:
     return [m["message"] for m in messages if m["sender"] == sender]
 
 
+STORE_HISTORY = """h => {
+    sessionStorage.setItem('toh-chat:history', JSON.stringify(h));
+    sessionStorage.setItem('toh-chat:saved', String(Date.now()));
+}"""
+
+
 def sender_of(page: Any) -> str:
-    return json.loads(page.evaluate("localStorage.getItem('toh-chat:sender')"))
+    return json.loads(page.evaluate("sessionStorage.getItem('toh-chat:sender')"))
 
 
 def launcher(page: Any) -> Any:
@@ -312,7 +318,7 @@ def test_history_survives_reload_and_start_over(page: Any, rasa: Server) -> None
     assert sender_of(page) == sender
     assert len(inbox(rasa, sender)) == sent_before  # no second greeting
 
-    page.get_by_role("button", name="Start over").click()
+    page.get_by_role("button", name="Clear conversation").click()
     expect(log.locator(".toh-user")).to_have_count(0)
     expect(bot_messages(page)).to_have_count(1)
     expect(bot_messages(page).first).to_contain_text("education, not medical advice")
@@ -323,15 +329,57 @@ def test_history_survives_reload_and_start_over(page: Any, rasa: Server) -> None
 
 
 @browser_test
+def test_the_conversation_stays_in_its_tab_and_clearing_forgets_it(
+    browser: Any, site: Server, rasa: Server
+) -> None:
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="en-US")
+    context.set_default_timeout(5000)
+    try:
+        page = context.new_page()
+        page.goto(site.url + "/")
+        open_by_click(page)
+        ask(page, "How long does it last?")
+        assert page.evaluate("localStorage.length") == 0  # nothing outlives the tab
+        other = context.new_page()  # the next person, same browser profile
+        other.goto(site.url + "/")
+        open_by_click(other)
+        expect(other.locator(".toh-user")).to_have_count(0)
+        assert sender_of(other) != sender_of(page)
+        page.get_by_role("button", name="Clear conversation").click()
+        expect(page.locator(".toh-user")).to_have_count(0)
+        stored = page.evaluate("JSON.parse(sessionStorage.getItem('toh-chat:history'))")
+        assert [item["who"] for item in stored] == ["bot"]  # the new greeting only
+    finally:
+        context.close()
+
+
+@browser_test
+def test_an_idle_conversation_expires_and_old_local_copies_are_wiped(page: Any) -> None:
+    page.evaluate("localStorage.setItem('toh-chat:history', JSON.stringify([{who: 'user', "
+                  "text: 'an earlier patient'}]))")
+    page.reload()  # an earlier widget version left the chat in localStorage
+    assert page.evaluate("localStorage.getItem('toh-chat:history')") is None
+    open_by_click(page)
+    expect(page.locator(".toh-user")).to_have_count(0)
+    ask(page, "How long does it last?")
+    sender = sender_of(page)
+    page.evaluate("sessionStorage.setItem('toh-chat:saved', String(Date.now() - 31 * 60 * 1000))")
+    page.reload()
+    open_by_click(page)
+    expect(page.locator(".toh-user")).to_have_count(0)
+    assert sender_of(page) != sender
+
+
+@browser_test
 def test_history_is_capped(page: Any) -> None:
     items = [{"who": "user" if i % 2 else "bot", "text": f"message {i}"} for i in range(150)]
-    page.evaluate("h => localStorage.setItem('toh-chat:history', JSON.stringify(h))", items)
+    page.evaluate(STORE_HISTORY, items)
     page.reload()
     open_by_click(page)
     expect(page.locator(".toh-log .toh-msg")).to_have_count(100)
     expect(page.locator(".toh-log .toh-msg").first).to_contain_text("message 50")
     ask(page, "one more")
-    stored = page.evaluate("JSON.parse(localStorage.getItem('toh-chat:history')).length")
+    stored = page.evaluate("JSON.parse(sessionStorage.getItem('toh-chat:history')).length")
     assert stored == 100
 
 
@@ -416,7 +464,7 @@ def test_network_failure_keeps_the_typed_text(page: Any, rasa: Server) -> None:
     expect(page.locator(".toh-user")).to_have_text(["You said: Can I drive?"])
     expect(bot_messages(page)).to_have_count(2)
     expect(page.get_by_role("alert")).to_have_count(0)
-    stored = page.evaluate("JSON.parse(localStorage.getItem('toh-chat:history'))")
+    stored = page.evaluate("JSON.parse(sessionStorage.getItem('toh-chat:history'))")
     assert [item["who"] for item in stored] == ["bot", "user", "bot"]
 
 
@@ -468,7 +516,7 @@ def test_escape_closes_returns_focus_and_focus_is_visible(page: Any, viewport: s
     page.keyboard.press("Tab")
     if viewport == "phone":
         expect(dialog).to_have_attribute("aria-modal", "true")
-        expect(page.get_by_role("button", name="Start over")).to_be_focused()
+        expect(page.get_by_role("button", name="Clear conversation")).to_be_focused()
         page.keyboard.press("Shift+Tab")
         expect(send).to_be_focused()
     else:
@@ -490,7 +538,7 @@ def test_fits_the_screen(page: Any, viewport: str) -> None:
         assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"]
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= size["width"]
-    for control in ["Send", "Start over", "Close chat"]:
+    for control in ["Send", "Clear conversation", "Close chat"]:
         button = page.get_by_role("button", name=control).bounding_box()
         assert button["height"] >= 44 and button["x"] + button["width"] <= size["width"]
 
@@ -561,7 +609,7 @@ def test_real_content_is_flagged_only_when_it_is_an_escalation(
         ask(page, f"show {item['id']}")
         last = page.locator(".toh-log .toh-msg").last
         flagged[item["id"]] = last.get_attribute("data-tier")
-        page.get_by_role("button", name="Start over").click()  # keep the page small
+        page.get_by_role("button", name="Clear conversation").click()  # keep the page small
         expect(bot_messages(page)).to_have_count(1)
     expected = {
         item["id"]: item["tier"] if item.get("tier") in ("emergency", "crisis") else None

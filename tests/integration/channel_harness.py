@@ -26,8 +26,8 @@ from rasa.core.channels.channel import InputChannel, UserMessage, register
 from sanic import Sanic
 
 from bot.config import REPO_ROOT, load_settings
-from bot.content import services as content
 from bot.content.files import read_items
+from bot.content.importing import import_items
 from bot.migrate import upgrade
 from bot.replies import ReplyService
 from bot.wiring import Services
@@ -43,7 +43,7 @@ def build_content_db(path: Path) -> None:
     """Create the schema on a new SQLite file and import ``content/`` into it."""
     services = content_services_at(path)
     upgrade(services.engine)
-    content.import_items(read_items(REPO_ROOT / "content"), uow=services.uow())
+    import_items(read_items(REPO_ROOT / "content"), uow=services.uow())  # seeded: published
     services.engine.dispose()
 
 
@@ -147,5 +147,5 @@ async def _close(server: Any, grace: float = 0.25) -> None:
             break
         await asyncio.sleep(0.05)
     for connection in list(server.connections):
-        connection.abort()  # e.g. a socket.io long poll the server is holding
+        connection.abort()  # e.g. a long request the server is holding
     await server.wait_closed()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -62,7 +63,7 @@ def test_import_then_export_gives_back_the_same_bytes(
     database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run("content", "import") == 0
-    assert capsys.readouterr().out.strip() == f"{len(ITEM_FILES)} created, 0 updated, 0 unchanged"
+    assert capsys.readouterr().out.strip() == f"{len(ITEM_FILES)} published"  # the seed
     out = tmp_path / "exported"
     assert run("content", "export", "--format", "yaml", "--out", str(out)) == 0
     differ = [str(relative) for relative in ITEM_FILES
@@ -70,6 +71,42 @@ def test_import_then_export_gives_back_the_same_bytes(
     assert differ == [], "not in the canonical form `content export` writes"
     assert run("content", "import", "--dir", str(out)) == 0
     assert capsys.readouterr().out.strip().endswith(f"{len(ITEM_FILES)} unchanged")
+
+
+def test_an_import_into_a_live_store_goes_to_review_or_an_admin_publishes_it(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run("content", "import")  # the seed
+    for name, role in (("ada", "admin"), ("rita", "reviewer")):
+        run("users", "create", "--username", name, "--role", role, "--password-stdin",
+            stdin="correct horse battery\n", monkeypatch=monkeypatch)
+    folder = tmp_path / "edited"
+    shutil.copytree(CONTENT_DIR, folder)
+    [path] = folder.rglob("duration.yml")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "slowly, over a period of **months**", "slowly, over **months**"), encoding="utf-8")
+    capsys.readouterr()
+    assert run("content", "import", "--dir", str(folder)) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"1 in review, {len(ITEM_FILES) - 1} unchanged")
+    assert "waiting for review: duration" in out
+    assert run("content", "history", "duration") == 0
+    assert "in_review" in capsys.readouterr().out
+    assert run("content", "import", "--dir", str(folder), "--publish") == 1
+    assert "--publish needs --as ADMIN" in capsys.readouterr().err
+    assert run("content", "import", "--dir", str(folder), "--publish", "--as", "rita") == 1
+    assert "Only an admin" in capsys.readouterr().err
+    assert run("content", "publish", "duration", "--as", "rita") == 0  # the review path
+    path.write_text(path.read_text(encoding="utf-8").replace("over **months**",
+                                                             "over several **months**"))
+    capsys.readouterr()
+    assert run("content", "import", "--dir", str(folder), "--publish", "--as", "ada") == 0
+    assert capsys.readouterr().out.startswith("1 published")
+    assert run("content", "show", "duration", "--format", "json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["revision"], shown["live"], shown["reviewer"]) == (3, True, "ada")
+    assert "published in one step by admin ada: publish gate passed" in shown["note"]
 
 
 def test_json_export_keeps_the_contract(database: str, capsys: pytest.CaptureFixture[str]) -> None:

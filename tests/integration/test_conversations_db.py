@@ -26,7 +26,7 @@ from bot import cli
 from bot.channels.sms_state import SmsState
 from bot.config import get_settings, load_settings
 from bot.content.files import read_items
-from bot.content.services import import_items
+from bot.content.importing import import_items
 from bot.migrate import upgrade
 from bot.privacy import pseudonym
 from bot.replies import ReplyService

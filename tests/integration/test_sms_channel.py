@@ -458,7 +458,7 @@ def test_credentials_yml_enables_the_patient_channels(monkeypatch: pytest.Monkey
     monkeypatch.setenv("TWILIO_WEBHOOK_URL", "")
     channels = create_http_input_channels(None, str(REPO_ROOT / "credentials.yml"))
     names = sorted(channel.name() for channel in channels)
-    assert names == ["rest", "sms", "socketio"]
+    assert names == ["rest", "sms"]  # no socket.io: nothing uses it
     [sms] = [channel for channel in channels if isinstance(channel, SmsInput)]
     assert (sms.account.account_sid, sms.account.auth_token, sms.account.number) == (
         SID,

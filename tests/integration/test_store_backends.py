@@ -11,7 +11,8 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.content.files import read_items
-from bot.content.services import import_items, published_answer, published_catalog
+from bot.content.importing import import_items
+from bot.content.services import published_answer, published_catalog
 from bot.replies import ReplyService
 from bot.stores.rasa_stores import EnvLockStore, EnvSQLTrackerStore, lock_store_for
 from bot.topics import FAQ_TOPICS

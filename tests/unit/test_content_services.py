@@ -1,24 +1,12 @@
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from bot.config import REPO_ROOT
 from bot.content.errors import AnswerNotFound, InvalidContent
 from bot.content.files import dump_item, read_items, spec_from_dict
-from bot.content.services import import_items, published_answer, published_catalog
+from bot.content.services import published_answer, published_catalog
 from tests.unit.fakes import fake_store, spec
-
-
-def test_import_is_idempotent_and_versions_changes() -> None:
-    uow = fake_store(spec("duration"))
-    assert import_items([spec("duration")], uow=uow) == {"duration": "unchanged"}
-    changed = replace(spec("duration"), text="new words\n")
-    assert import_items([changed], uow=uow) == {"duration": "updated"}
-    answer = published_answer("duration", uow=uow)
-    assert (answer.text, answer.version) == ("new words\n", 2)
-    assert [r.number for r in uow.items.get("duration").revisions] == [1, 2]
 
 
 def test_answer_renders_per_channel() -> None:

@@ -4,12 +4,23 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bot.config import REPO_ROOT
-from bot.nlu.minilm import MODEL_PACKAGE, SentenceEncoder, gelu, l2_normalize, mean_pool
+from bot.nlu.minilm import (
+    MODEL_PACKAGE,
+    MODEL_SHA256,
+    ModelFileMismatch,
+    SentenceEncoder,
+    gelu,
+    l2_normalize,
+    mean_pool,
+    model_dir_from_package,
+    verify_model_files,
+)
 
 needs_model = pytest.mark.skipif(
     not all(importlib.util.find_spec(name) for name in (MODEL_PACKAGE, "tokenizers")),
@@ -142,3 +153,34 @@ def test_blas_thread_cap_gives_the_same_vectors(encoder: SentenceEncoder) -> Non
     capped = SentenceEncoder(encoder._tokenizer, encoder._encoder, blas_threads=1)
     texts = ["how long does TOH last", "can I drive?"]
     assert np.allclose(capped.encode(texts), encoder.encode(texts), atol=1e-5)
+
+
+# --- the weights are checked by hash ------------------------------------------------------------
+
+
+def _tampered_copy(tmp_path: Path) -> Path:
+    """The packaged model with one byte of the weights changed: same size, other hash."""
+    source = model_dir_from_package()
+    for name in ("config.json", "tokenizer.json"):
+        (tmp_path / name).symlink_to(source / name)
+    data = bytearray((source / "model.safetensors").read_bytes())
+    data[-1] ^= 0x01
+    (tmp_path / "model.safetensors").write_bytes(bytes(data))
+    return tmp_path
+
+
+@needs_model
+def test_the_packaged_files_have_the_pinned_hashes() -> None:
+    verify_model_files(model_dir_from_package())  # raises on any mismatch
+
+
+@needs_model
+def test_weights_of_the_same_size_but_another_hash_are_refused(tmp_path: Path) -> None:
+    folder = _tampered_copy(tmp_path)
+    weights = folder / "model.safetensors"
+    assert weights.stat().st_size == (model_dir_from_package() / "model.safetensors").stat().st_size
+    with pytest.raises(ModelFileMismatch, match="model.safetensors has SHA-256"):
+        SentenceEncoder.from_dir(folder, sha256=MODEL_SHA256)
+    weights.unlink()
+    with pytest.raises(ModelFileMismatch, match="missing"):
+        verify_model_files(folder)

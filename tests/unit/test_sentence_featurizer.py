@@ -115,6 +115,14 @@ def test_fingerprint_follows_the_model_files(tmp_path: Path) -> None:
     assert other != SentenceEmbeddingFeaturizer.fingerprint_addon({"model_dir": str(tmp_path)})
 
 
+def test_fingerprint_follows_the_weights_content_not_their_size(tmp_path: Path) -> None:
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"weights-a")
+    before = SentenceEmbeddingFeaturizer.fingerprint_addon({"model_dir": str(tmp_path)})
+    weights.write_bytes(b"weights-b")  # same size
+    assert before != SentenceEmbeddingFeaturizer.fingerprint_addon({"model_dir": str(tmp_path)})
+
+
 # --- with the model ----------------------------------------------------------------------------
 
 

@@ -12,6 +12,10 @@
  * from the page's origin; a page with a CSP needs connect-src for the Rasa origin and style-src
  * for the stylesheet.
  *
+ * Privacy: the conversation is kept in sessionStorage (this tab only, gone when it closes) and
+ * forgotten after 30 idle minutes; "Clear" (accessible name "Clear conversation") forgets it at
+ * once and starts a new conversation. Nothing stays on a shared computer for the next person.
+ *
  * Safety: message text never reaches innerHTML. The small Markdown subset is built with
  * createElement/textContent, links are http(s) only and open in a new tab without an opener.
  * Plain ES2017, no build step, no dependencies.
@@ -27,6 +31,7 @@
   const TITLE = cfg.title || 'Questions about hip TOH';
   const KEY = 'toh-chat:';
   const MAX_HISTORY = 100;
+  const IDLE_MS = 30 * 60 * 1000; // an idle conversation is forgotten after this long
   const TIMEOUT_MS = 20000;
   const CONNECT_ERROR = "Sorry, I can't connect right now. If this is urgent, call 911.";
   const NO_ANSWER = 'Sorry, I have no answer right now. Please try again. If this is urgent, call 911.';
@@ -37,12 +42,17 @@
     send: 'M2 21 23 12 2 3v7l15 2-15 2z',
   };
 
-  // ---- storage (localStorage may be missing or full: then the chat works without memory) ----
+  // ---- storage: sessionStorage, this tab only (missing or full: the chat works without memory) ----
+  const tab = () => window.sessionStorage;
   const store = {
-    get(k) { try { return JSON.parse(window.localStorage.getItem(KEY + k)); } catch (e) { return null; } },
-    set(k, v) { try { window.localStorage.setItem(KEY + k, JSON.stringify(v)); } catch (e) { /* ignore */ } },
-    del(k) { try { window.localStorage.removeItem(KEY + k); } catch (e) { /* ignore */ } },
+    get(k) { try { return JSON.parse(tab().getItem(KEY + k)); } catch (e) { return null; } },
+    set(k, v) { try { tab().setItem(KEY + k, JSON.stringify(v)); } catch (e) { /* ignore */ } },
+    del(k) { try { tab().removeItem(KEY + k); } catch (e) { /* ignore */ } },
   };
+  // Earlier versions kept the chat in localStorage, with no end: forget those copies.
+  ['sender', 'history'].forEach((k) => { try { window.localStorage.removeItem(KEY + k); } catch (e) { /* ignore */ } });
+  const saved = store.get('saved');
+  if (typeof saved !== 'number' || Date.now() - saved > IDLE_MS) { store.del('history'); store.del('sender'); }
   const newSender = () => {
     const bytes = new Uint8Array(16);
     window.crypto.getRandomValues(bytes);
@@ -214,7 +224,7 @@
   const root = h('aside', { class: 'toh-chat', lang: cfg.lang || 'en', 'aria-label': 'Chat assistant', hidden: true });
   const launcher = h('button', { type: 'button', class: 'toh-launcher', 'aria-expanded': 'false', 'aria-controls': 'toh-chat-panel' },
     icon('chat'), h('span', {}, cfg.label || 'Ask a question about TOH'));
-  const restart = h('button', { type: 'button', class: 'toh-restart' }, 'Start over');
+  const restart = h('button', { type: 'button', class: 'toh-restart', 'aria-label': 'Clear conversation', title: 'Clear conversation' }, 'Clear');
   const closer = h('button', { type: 'button', class: 'toh-close', 'aria-label': 'Close chat' }, icon('close'));
   const log = h('div', { class: 'toh-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Conversation', tabindex: '0' });
   const typing = h('div', { class: 'toh-typing', 'aria-hidden': 'true', hidden: true }, h('span'), h('span'), h('span'));
@@ -258,6 +268,7 @@
   function save() {
     history = history.slice(-MAX_HISTORY);
     store.set('history', history);
+    store.set('saved', Date.now());
   }
   function scrollTo(el) {
     // A bot answer is shown from its start (long answers must be read top-down); else the end.
@@ -404,6 +415,7 @@
     typing.hidden = true;
     history = [];
     store.del('history');
+    store.del('saved');
     sender = newSender();
     store.set('sender', sender);
     Array.from(log.children).forEach((el) => { if (el !== typing) el.remove(); });
