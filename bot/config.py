@@ -14,6 +14,37 @@ from dotenv import load_dotenv
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'build' / 'toh.sqlite3'}"
+DEMO_CLINIC_NAME = "Riverside Orthopedic Clinic"
+DEMO_CLINIC_PHONE = "(555) 010-0199"
+DEMO_CLINIC_HOURS = "Monday to Friday, 8 am to 5 pm"
+
+
+def default_after_hours(phone: str) -> str:
+    """The after-hours line when none is configured: the on-call doctor, on the clinic's number."""
+    return f"When the clinic is closed, call {phone} and ask for the doctor on call."
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """The clinic patients are sent to; content texts name it with placeholders.
+
+    Each field fills the placeholder ``{clinic_<field>}`` (``{clinic_phone}``…), set by the
+    variable ``CLINIC_<FIELD>`` (``CLINIC_PHONE``…). ``after_hours`` is a whole sentence.
+    """
+
+    name: str = DEMO_CLINIC_NAME
+    phone: str = DEMO_CLINIC_PHONE
+    hours: str = DEMO_CLINIC_HOURS
+    after_hours: str = default_after_hours(DEMO_CLINIC_PHONE)
+
+    def placeholders(self) -> dict[str, str]:
+        """``{"clinic_name": ..., "clinic_phone": ..., ...}``: what each placeholder becomes."""
+        return {
+            "clinic_name": self.name,
+            "clinic_phone": self.phone,
+            "clinic_hours": self.hours,
+            "clinic_after_hours": self.after_hours,
+        }
 
 
 @dataclass(frozen=True)
@@ -33,6 +64,7 @@ class Settings:
     twilio_webhook_url: str = ""
     twilio_api_base: str = "https://api.twilio.com"
     web_port: int = 8000
+    clinic: Clinic = field(default_factory=Clinic)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -60,6 +92,17 @@ def load_settings(env_file: Path | None = REPO_ROOT / ".env") -> Settings:
         twilio_webhook_url=_env("TWILIO_WEBHOOK_URL"),
         twilio_api_base=_env("TWILIO_API_BASE", "https://api.twilio.com"),
         web_port=int(_env("WEB_PORT", "8000")),
+        clinic=_clinic(),
+    )
+
+
+def _clinic() -> Clinic:
+    phone = _env("CLINIC_PHONE", DEMO_CLINIC_PHONE)
+    return Clinic(
+        name=_env("CLINIC_NAME", DEMO_CLINIC_NAME),
+        phone=phone,
+        hours=_env("CLINIC_HOURS", DEMO_CLINIC_HOURS),
+        after_hours=_env("CLINIC_AFTER_HOURS", default_after_hours(phone)),
     )
 
 

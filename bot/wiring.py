@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings, get_settings
 from bot.content.models import Base
 from bot.content.repository import SqlAlchemyUnitOfWork
+from bot.replies import ReplyService
 
 
 def make_engine(database_url: str) -> Engine:
@@ -57,6 +58,11 @@ class Services:
     def uow(self) -> SqlAlchemyUnitOfWork:
         """A fresh unit of work on the content store."""
         return SqlAlchemyUnitOfWork(self.session_factory)
+
+    def replies(self) -> ReplyService:
+        """A reply service on the content store, with this process's salt and clinic."""
+        settings = self.settings
+        return ReplyService(self.uow, hash_salt=settings.hash_salt, clinic=settings.clinic)
 
     def ensure_schema(self) -> None:
         """Create the content store's tables if they are missing."""
