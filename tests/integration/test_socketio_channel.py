@@ -15,7 +15,6 @@ import pytest
 import socketio
 
 from bot.channels.socketio import PatientSocketIOInput
-from bot.content import services as content
 from bot.wiring import Services
 from tests.integration.channel_harness import BotDouble, build_content_db, copy_content_db, serve
 
@@ -81,7 +80,8 @@ async def chat(services: Services, bot: BotDouble) -> AsyncIterator[Chat]:
 
 
 def text_of(services: Services, item_id: str) -> str:
-    return content.published_answer(item_id, uow=services.uow()).text.strip()
+    """The line as a patient on the web receives it (clinic details filled in)."""
+    return services.replies().message(item_id, "socketio").text
 
 
 async def test_a_persistent_session_gets_its_answers(chat: Chat, bot: BotDouble) -> None:
