@@ -249,6 +249,17 @@ def check_placeholders(spec: ItemSpec) -> list[Problem]:
         if placeholders.has_stray_brace(value):
             problems.append(Problem(field_name, f"The {label} has a {{ or }} that is not part of a "
                                     f"placeholder. Remove it, or write a placeholder: {known}."))
+    return problems + _missing_item_placeholders(spec)
+
+
+def _missing_item_placeholders(spec: ItemSpec) -> list[Problem]:
+    """An item whose placeholder code fills (``{reason}``) must keep it on web and SMS."""
+    problems = []
+    for name in placeholders.ITEM_PLACEHOLDERS.get(spec.id, {}):
+        for field_name, label in (("text", "web text"), ("sms_text", "SMS text")):
+            if f"{{{name}}}" not in str(getattr(spec, field_name) or ""):
+                problems.append(Problem(field_name, f"The {label} must keep {{{name}}}: the "
+                                        "assistant fills it in for each patient."))
     return problems
 
 

@@ -200,6 +200,8 @@ def test_reason_belongs_to_red_flag_reason_only() -> None:
     assert problems(reason) == []
     [message] = problems(good(sms_text=line))
     assert "unknown placeholder {reason}" in message
+    lost = problems(replace(reason, sms_text="I'm saying this because of what you said."))
+    assert lost == ["The SMS text must keep {reason}: the assistant fills it in for each patient."]
 
 
 def test_a_stray_brace_is_refused() -> None:
