@@ -29,13 +29,18 @@ class Clinic:
     """The clinic patients are sent to; content texts name it with placeholders.
 
     Each field fills the placeholder ``{clinic_<field>}`` (``{clinic_phone}``…), set by the
-    variable ``CLINIC_<FIELD>`` (``CLINIC_PHONE``…). ``after_hours`` is a whole sentence.
+    variable ``CLINIC_<FIELD>`` (``CLINIC_PHONE``…). ``after_hours`` is a whole sentence; left
+    empty, it sends patients to the doctor on call at ``phone``.
     """
 
     name: str = DEMO_CLINIC_NAME
     phone: str = DEMO_CLINIC_PHONE
     hours: str = DEMO_CLINIC_HOURS
-    after_hours: str = default_after_hours(DEMO_CLINIC_PHONE)
+    after_hours: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.after_hours:  # frozen: set once, here
+            object.__setattr__(self, "after_hours", default_after_hours(self.phone))
 
     def placeholders(self) -> dict[str, str]:
         """``{"clinic_name": ..., "clinic_phone": ..., ...}``: what each placeholder becomes."""
@@ -97,12 +102,11 @@ def load_settings(env_file: Path | None = REPO_ROOT / ".env") -> Settings:
 
 
 def _clinic() -> Clinic:
-    phone = _env("CLINIC_PHONE", DEMO_CLINIC_PHONE)
     return Clinic(
         name=_env("CLINIC_NAME", DEMO_CLINIC_NAME),
-        phone=phone,
+        phone=_env("CLINIC_PHONE", DEMO_CLINIC_PHONE),
         hours=_env("CLINIC_HOURS", DEMO_CLINIC_HOURS),
-        after_hours=_env("CLINIC_AFTER_HOURS", default_after_hours(phone)),
+        after_hours=_env("CLINIC_AFTER_HOURS"),
     )
 
 

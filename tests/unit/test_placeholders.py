@@ -60,3 +60,4 @@ def test_demo_clinic_by_default_and_after_hours_follows_the_phone(
     monkeypatch.setenv("CLINIC_PHONE", "(555) 777-1234")
     after_hours = load_settings(env_file=None).clinic.after_hours
     assert "(555) 777-1234" in after_hours and after_hours.endswith(".")
+    assert "(555) 777-1234" in Clinic(phone="(555) 777-1234").after_hours
