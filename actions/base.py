@@ -23,8 +23,7 @@ class ContentAction(Action, abc.ABC):
     def replies(self) -> ReplyService:
         """The reply service, connected on first use (never at import)."""
         if self._replies is None:
-            services = Services()
-            self._replies = ReplyService(services.uow, hash_salt=services.settings.hash_salt)
+            self._replies = Services().replies()
         return self._replies
 
     @abc.abstractmethod

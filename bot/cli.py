@@ -71,8 +71,10 @@ def _explain_import(outcome: dict[str, str]) -> None:
 
 def _export(args: argparse.Namespace, wired: Services) -> int:
     answers = services.published_catalog(uow=wired.uow())
-    if args.format == "json":
-        json.dump([a.as_export() for a in answers], sys.stdout, indent=2, ensure_ascii=False)
+    if args.format == "json":  # texts as patients receive them: the clinic's details filled in
+        clinic = wired.settings.clinic.placeholders()
+        exported = [a.filled(clinic).as_export() for a in answers]
+        json.dump(exported, sys.stdout, indent=2, ensure_ascii=False)
         print()
         return 0
     specs = [services.spec_from_answer(a) for a in answers]
@@ -93,9 +95,10 @@ def _print_report(report: LintReport) -> None:
 def _lint(args: argparse.Namespace, wired: Services) -> int:
     if args.store:
         specs = [services.spec_from_answer(a) for a in services.published_catalog(uow=wired.uow())]
-        reports = [lint_item(spec) for spec in specs]
+        reports = [lint_item(spec, clinic=wired.settings.clinic) for spec in specs]
     else:
-        reports = lint_dir(Path(args.dir or wired.settings.content_dir))
+        content_dir = Path(args.dir or wired.settings.content_dir)
+        reports = lint_dir(content_dir, clinic=wired.settings.clinic)
     for report in reports:
         _print_report(report)
     failing = sum(not report.ok for report in reports)
@@ -212,7 +215,7 @@ def _edit(args: argparse.Namespace, wired: Services) -> int:
     revision = editorial.save_draft(item.id, base_version=version, note=args.note or "",
                                     author=author, uow=wired.uow(), **fields)
     print(f"saved draft revision {revision.number} of {item.id}")
-    report = editorial.lint_draft(item, revision.draft)
+    report = editorial.lint_draft(item, revision.draft, clinic=wired.settings.clinic)
     for message in report.messages:
         print(f"  not publishable yet: {message}")
     return 0

@@ -46,6 +46,42 @@ class UnsafeSettings(SystemExit):
             "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
         )
         self.problems = problems
+DEMO_CLINIC_NAME = "Riverside Orthopedic Clinic"
+DEMO_CLINIC_PHONE = "(555) 010-0199"
+DEMO_CLINIC_HOURS = "Monday to Friday, 8 am to 5 pm"
+
+
+def default_after_hours(phone: str) -> str:
+    """The after-hours line when none is configured: the on-call doctor, on the clinic's number."""
+    return f"When the clinic is closed, call {phone} and ask for the doctor on call."
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """The clinic patients are sent to; content texts name it with placeholders.
+
+    Each field fills the placeholder ``{clinic_<field>}`` (``{clinic_phone}``…), set by the
+    variable ``CLINIC_<FIELD>`` (``CLINIC_PHONE``…). ``after_hours`` is a whole sentence; left
+    empty, it sends patients to the doctor on call at ``phone``.
+    """
+
+    name: str = DEMO_CLINIC_NAME
+    phone: str = DEMO_CLINIC_PHONE
+    hours: str = DEMO_CLINIC_HOURS
+    after_hours: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.after_hours:  # frozen: set once, here
+            object.__setattr__(self, "after_hours", default_after_hours(self.phone))
+
+    def placeholders(self) -> dict[str, str]:
+        """``{"clinic_name": ..., "clinic_phone": ..., ...}``: what each placeholder becomes."""
+        return {
+            "clinic_name": self.name,
+            "clinic_phone": self.phone,
+            "clinic_hours": self.hours,
+            "clinic_after_hours": self.after_hours,
+        }
 
 
 @dataclass(frozen=True)
@@ -71,6 +107,7 @@ class Settings:
     conversation_retention_days: int = 90
     public_url: str = "http://localhost:8000"
     allowed_origins: tuple[str, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
+    clinic: Clinic = field(default_factory=Clinic)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -115,6 +152,12 @@ def load_settings(
         web_port=web_port,
         public_url=public_url,
         allowed_origins=_origins(_env("ALLOWED_ORIGINS"), public_url),
+        clinic=Clinic(
+            name=_env("CLINIC_NAME", DEMO_CLINIC_NAME),
+            phone=_env("CLINIC_PHONE", DEMO_CLINIC_PHONE),
+            hours=_env("CLINIC_HOURS", DEMO_CLINIC_HOURS),
+            after_hours=_env("CLINIC_AFTER_HOURS"),
+        ),
     )
 
 

@@ -37,8 +37,7 @@ class ContentNLG(NaturalLanguageGenerator):
     def replies(self) -> ReplyService:
         """The reply service, connected on first use."""
         if self._service is None:
-            services = Services()
-            self._service = ReplyService(services.uow, hash_salt=services.settings.hash_salt)
+            self._service = Services().replies()
         return self._service
 
     async def generate(

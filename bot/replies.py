@@ -5,10 +5,11 @@ content id and version it used, so the conversation log says which answer a pati
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.config import Clinic, get_settings
 from bot.content import services
 from bot.content.errors import AnswerNotFound
 from bot.content.repository import UnitOfWork
@@ -92,12 +93,31 @@ def escalation_targets(entities: Sequence[dict[str, Any]], tier: str) -> list[st
 class ReplyService:
     """Builds replies from the content store, read at answer time."""
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], *, hash_salt: str) -> None:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        *,
+        hash_salt: str,
+        clinic: Clinic | None = None,
+    ) -> None:
+        """``clinic`` fills the texts' placeholders (default: the settings' clinic)."""
         self._uow = uow_factory
         self._salt = hash_salt
+        self._clinic = (clinic or get_settings().clinic).placeholders()
 
-    def _reply(self, item_id: str, channel: str | None, **extra: Any) -> Reply:
+    def _answer(self, item_id: str, values: Mapping[str, str] | None = None) -> services.Answer:
+        """The published item as a patient receives it (every text and title goes through here)."""
         answer = services.published_answer(item_id, uow=self._uow())
+        return answer.filled({**(values or {}), **self._clinic})
+
+    def _reply(
+        self,
+        item_id: str,
+        channel: str | None,
+        values: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> Reply:
+        answer = self._answer(item_id, values)
         return Reply(answer.text_for(channel), answer.id, answer.version, **extra)
 
     def topic(self, topic: str, channel: str | None, *, related: str | None = None) -> Reply:
@@ -105,14 +125,20 @@ class ReplyService:
         buttons = self._topic_buttons([related]) if related and related != topic else []
         return self._reply(topic, channel, buttons=buttons)
 
-    def message(self, message_id: str, channel: str | None) -> Reply:
-        """A conversation line (``greeting``, ``not_understood``…)."""
-        return self._reply(message_id, channel)
+    def message(
+        self, message_id: str, channel: str | None, *, values: Mapping[str, str] | None = None
+    ) -> Reply:
+        """A conversation line (``greeting``, ``not_understood``…).
+
+        ``values`` fill the line's own placeholders, e.g. ``{"reason": "chest pain"}`` for
+        ``red_flag_reason``; the clinic's placeholders are always filled from configuration.
+        """
+        return self._reply(message_id, channel, values)
 
     def suggestions(self, ranking: Sequence[dict[str, Any]], channel: str | None) -> Reply:
         """Offer the closest FAQ topics from an intent ranking as buttons, plus "none of these"."""
         buttons = self._topic_buttons(closest_topics(ranking))
-        none_title = services.published_answer("none_of_these", uow=self._uow()).title
+        none_title = self._answer("none_of_these").title
         buttons.append({"title": none_title, "payload": "/none_of_these"})
         return self._reply("suggest_topics", channel, buttons=buttons)
 
@@ -121,7 +147,7 @@ class ReplyService:
         buttons = []
         for topic in topics:
             try:
-                title = services.published_answer(topic, uow=self._uow()).title
+                title = self._answer(topic).title
             except AnswerNotFound:
                 continue
             buttons.append({"title": title, "payload": f"/{FAQ_INTENT_PREFIX}{topic}"})
@@ -137,7 +163,7 @@ class ReplyService:
     ) -> Reply:
         """The guidance for the most severe flag of ``tier``; the escalation is recorded."""
         targets = escalation_targets(entities, tier) or [self._first_of_tier(tier)]
-        answer = services.published_answer(targets[0], uow=self._uow())
+        answer = self._answer(targets[0])
         flags = [str(e.get("value")) for e in entities if e.get("entity") == RED_FLAG_ENTITY]
         services.record_escalation(
             uow=self._uow(),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings, get_settings
 from bot.content.repository import SqlAlchemyUnitOfWork
 from bot.conversations.repository import SqlConversationRepository
+from bot.replies import ReplyService
 
 
 def make_engine(database_url: str) -> Engine:
@@ -68,6 +69,10 @@ class Services:
     def conversations(self) -> SqlConversationRepository:
         """Conversations (Rasa's tracker events) and the records tied to a person."""
         return SqlConversationRepository(self.tracker_engine, self.engine)
+    def replies(self) -> ReplyService:
+        """A reply service on the content store, with this process's salt and clinic."""
+        settings = self.settings
+        return ReplyService(self.uow, hash_salt=settings.hash_salt, clinic=settings.clinic)
 
 
 def _ensure_sqlite_dir(engine: Engine) -> None:

@@ -107,8 +107,7 @@ class ChannelLines:
 
     def _reply_service(self) -> ReplyService:
         if self._replies is None:
-            services = self._services_factory()
-            self._replies = ReplyService(services.uow, hash_salt=services.settings.hash_salt)
+            self._replies = self._services_factory().replies()
         return self._replies
 
     def _fetch(self, item_id: str, channel: str) -> str:

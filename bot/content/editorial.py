@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from bot.config import Clinic
 from bot.content.accounts import ROLES, Actor
 from bot.content.errors import (
     AnswerNotFound,
@@ -224,9 +225,11 @@ def catalog(
     return [s for s in summaries if not status or s.status == status]
 
 
-def lint_draft(item: ItemHistory, draft: Draft, *, today: date | None = None) -> LintReport:
+def lint_draft(
+    item: ItemHistory, draft: Draft, *, today: date | None = None, clinic: Clinic | None = None
+) -> LintReport:
     """The publish gate's verdict on ``draft`` as a revision of ``item`` (for the preview)."""
-    return lint_item(item.spec(draft), today=today)
+    return lint_item(item.spec(draft), today=today, clinic=clinic)
 
 
 def allowed_actions(item: ItemHistory, revision: RevisionView, actor: Actor) -> frozenset[str]:

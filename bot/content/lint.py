@@ -1,19 +1,23 @@
 """The publish gate: checks an item must pass before patients see it.
 
 Pure functions over an ``ItemSpec`` (what a content file or an editor's form holds). Every
-problem is a sentence an editor can act on. Run on every publish (``bot.content.editorial``),
-live in the web editor's preview, and in CI over ``content/`` (``python -m bot content lint``).
+problem is a sentence an editor can act on. Placeholders (``{clinic_phone}``…) must be known;
+every other check reads the text filled in, as a patient receives it. Run on every publish
+(``bot.content.editorial``), live in the web editor's preview, and in CI over ``content/``
+(``python -m bot content lint``).
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import textstat
 
+from bot.config import Clinic, get_settings
+from bot.content import placeholders
 from bot.content.files import ItemSpec, read_items
 
 MAX_GRADE = 8.0
@@ -231,6 +235,44 @@ def check_contact_line(tier: str | None, text: str, sms_text: str) -> list[Probl
     return problems
 
 
+def check_placeholders(spec: ItemSpec) -> list[Problem]:
+    """Every ``{name}`` must be one this item may use; no stray braces."""
+    allowed = placeholders.allowed_for(spec.id)
+    known = ", ".join(f"{{{name}}}" for name in allowed)
+    problems = []
+    for field_name, label in (("title", "title"), ("text", "web text"), ("sms_text", "SMS text")):
+        value = str(getattr(spec, field_name) or "")
+        for name in placeholders.names_in(value):
+            if name not in allowed:
+                problems.append(Problem(field_name, f"The {label} has an unknown placeholder "
+                                        f"{{{name}}}. Use only {known}."))
+        if placeholders.has_stray_brace(value):
+            problems.append(Problem(field_name, f"The {label} has a {{ or }} that is not part of a "
+                                    f"placeholder. Remove it, or write a placeholder: {known}."))
+    return problems + _missing_item_placeholders(spec)
+
+
+def _missing_item_placeholders(spec: ItemSpec) -> list[Problem]:
+    """An item whose placeholder code fills (``{reason}``) must keep it on web and SMS."""
+    problems = []
+    for name in placeholders.ITEM_PLACEHOLDERS.get(spec.id, {}):
+        for field_name, label in (("text", "web text"), ("sms_text", "SMS text")):
+            if f"{{{name}}}" not in str(getattr(spec, field_name) or ""):
+                problems.append(Problem(field_name, f"The {label} must keep {{{name}}}: the "
+                                        "assistant fills it in for each patient."))
+    return problems
+
+
+def filled_spec(spec: ItemSpec, values: Mapping[str, str]) -> ItemSpec:
+    """``spec`` with its placeholders filled: what a patient receives."""
+    return replace(
+        spec,
+        title=placeholders.fill(spec.title, values),
+        text=placeholders.fill(spec.text, values),
+        sms_text=placeholders.fill(spec.sms_text, values),
+    )
+
+
 def check_required(spec: ItemSpec) -> list[Problem]:
     """Title, web text and SMS text must not be empty."""
     labels = {"title": "a title", "text": "the web text", "sms_text": "the SMS text"}
@@ -241,30 +283,47 @@ def check_required(spec: ItemSpec) -> list[Problem]:
     ]
 
 
-def lint_item(spec: ItemSpec, *, today: date | None = None) -> LintReport:
-    """Run every check on one item; ``today`` defaults to the local date."""
+def lint_item(
+    spec: ItemSpec, *, today: date | None = None, clinic: Clinic | None = None
+) -> LintReport:
+    """Run every check on one item, its placeholders filled in for ``clinic``.
+
+    Args:
+        spec: The item as written, placeholders and all.
+        today: The date review-by dates are checked against (default: the local date).
+        clinic: The clinic whose details fill the placeholders (default: the settings').
+
+    Returns:
+        The verdict, with the grade and SMS length of the filled text.
+
+    """
     today = today or date.today()
+    values = placeholders.preview_values(spec.id, clinic or get_settings().clinic)
+    shown = filled_spec(spec, values)
     problems = [
         *check_required(spec),
-        *check_reading_level(spec.text),
-        *check_prescriptive("web text", "text", spec.text),
-        *check_prescriptive("SMS text", "sms_text", spec.sms_text),
-        *check_sms(spec.sms_text),
+        *check_placeholders(spec),
+        *check_reading_level(shown.text),
+        *check_prescriptive("web text", "text", shown.text),
+        *check_prescriptive("SMS text", "sms_text", shown.sms_text),
+        *check_sms(shown.sms_text),
         *check_sources(spec.sources),
         *check_review_by(spec.review_by, today),
         *check_contact_line(
-            spec.tier if spec.kind == "escalation" else None, spec.text, spec.sms_text
+            spec.tier if spec.kind == "escalation" else None, shown.text, shown.sms_text
         ),
     ]
     return LintReport(
         item_id=spec.id,
-        grade=round(reading_grade(spec.text), 1),
-        sms_chars=len(spec.sms_text),
-        sms_parts=sms_parts(spec.sms_text),
+        grade=round(reading_grade(shown.text), 1),
+        sms_chars=len(shown.sms_text),
+        sms_parts=sms_parts(shown.sms_text),
         problems=tuple(problems),
     )
 
 
-def lint_dir(content_dir: Path, *, today: date | None = None) -> list[LintReport]:
+def lint_dir(
+    content_dir: Path, *, today: date | None = None, clinic: Clinic | None = None
+) -> list[LintReport]:
     """Lint every item file under ``content_dir`` (what CI runs over ``content/``)."""
-    return [lint_item(spec, today=today) for spec in read_items(content_dir)]
+    return [lint_item(spec, today=today, clinic=clinic) for spec in read_items(content_dir)]

@@ -7,8 +7,10 @@ answer published by an editor is live on the next message, on every replica.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
+from bot.content import placeholders
 from bot.content.errors import AnswerNotFound
 from bot.content.files import ItemSpec
 from bot.content.models import ContentItem, EscalationRecord, Revision, utcnow
@@ -30,6 +32,15 @@ class Answer:
     version: int
     sources: tuple[str, ...] = ()
     review_by: str | None = None
+
+    def filled(self, values: Mapping[str, str]) -> Answer:
+        """The answer as a patient receives it: placeholders (``{clinic_phone}``…) filled."""
+        return replace(
+            self,
+            title=placeholders.fill(self.title, values),
+            text=placeholders.fill(self.text, values),
+            sms_text=placeholders.fill(self.sms_text, values),
+        )
 
     def text_for(self, channel: str | None) -> str:
         """The rendering for a channel: ``sms_text`` on SMS, ``text`` everywhere else."""

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, send_from_directory
 
+from bot.config import DEMO_CLINIC_NAME, get_settings
+
 DEFAULT_RASA_URL = "http://localhost:5005"
 WIDGET_DIR = Path(__file__).parent / "static" / "widget"
 WIDGET_MAX_AGE = 300  # seconds: clinics pick up a new widget within minutes
@@ -65,7 +67,8 @@ def index() -> Response:
     nonce = secrets.token_urlsafe(16)
     rasa_url = rasa_public_url()
     response = Response(
-        render_template("site/index.html", rasa_url=rasa_url, nonce=nonce),
+        render_template("site/index.html", rasa_url=rasa_url, nonce=nonce,
+                        clinic=get_settings().clinic, demo_name=DEMO_CLINIC_NAME),
         mimetype="text/html",
     )
     if current_app.config.get("SITE_CSP", True):

@@ -12,7 +12,7 @@ import pytest
 from bot.content.accounts import Actor
 from bot.content.files import read_items
 from bot.content.importing import import_items
-from bot.content.services import published_answer
+from bot.content.services import published_catalog
 from tests.conftest import CONTENT_DIR
 
 pytestmark = pytest.mark.servers
@@ -23,7 +23,8 @@ def sender() -> str:
 
 
 def text_of(assistant, item_id: str) -> str:
-    return published_answer(item_id, uow=assistant.services.uow()).text.strip()
+    """The item's web text as a patient receives it (clinic details filled in)."""
+    return assistant.services.replies().message(item_id, "rest").text
 
 
 def test_greeting_comes_from_the_store(assistant) -> None:
@@ -71,9 +72,9 @@ def test_red_flags_escalate_before_any_faq(assistant, message: str, escalation: 
     replies = assistant.rest.send(sender(), message)
     content_ids = [r.get("content_id") for r in replies]
     first = replies[0]["text"]
-    with assistant.services.uow() as uow:
-        items = uow.items.list_items("escalation")
-        escalation_texts = {i.id: i.published.text.strip() for i in items}
+    clinic = assistant.services.settings.clinic.placeholders()
+    catalog = published_catalog(uow=assistant.services.uow(), kind="escalation")
+    escalation_texts = {a.id: a.filled(clinic).text_for("rest") for a in catalog}
     assert first in escalation_texts.values(), replies
     if escalation:
         assert escalation_texts[escalation] == first

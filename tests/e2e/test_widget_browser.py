@@ -217,6 +217,25 @@ def test_site_serves_page_and_widget(monkeypatch: pytest.MonkeyPatch) -> None:
     assert 'data-rasa-url="http://localhost:5005"' in client.get("/").get_data(as_text=True)
 
 
+def test_site_shows_the_configured_clinic(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    from bot.config import get_settings
+    from bot.web.site import blueprint
+
+    monkeypatch.setenv("CLINIC_NAME", "Lakeside Bone Clinic")
+    monkeypatch.setenv("CLINIC_PHONE", "(555) 777-1234")
+    get_settings.cache_clear()
+    try:
+        app = Flask("toh_site_clinic")
+        app.register_blueprint(blueprint, url_prefix="/")
+        html = app.test_client().get("/").get_data(as_text=True)
+    finally:
+        get_settings.cache_clear()
+    assert "Lakeside Bone Clinic<br>(555) 777-1234" in html
+    assert "Riverside" not in html and "010-0199" not in html
+
+
 def test_fake_matches_rasa_rest_output() -> None:
     """The fake's reply shapes are what Rasa 3.6's REST channel (CollectingOutputChannel) gives."""
     from rasa.core.channels import channel

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.config import REPO_ROOT, get_settings
+from bot.config import DEMO_CLINIC_NAME, DEMO_CLINIC_PHONE, REPO_ROOT, get_settings
 from bot.content.files import FOLDERS, read_items
 from bot.content.lint import lint_dir
 
@@ -117,6 +117,31 @@ def test_json_export_keeps_the_contract(database: str, capsys: pytest.CaptureFix
     assert {i["id"] for i in items} == {s.id for s in read_items(CONTENT_DIR)}
     for item in items:
         assert {"id", "kind", "tier", "title", "text", "sms_text", "version"} <= set(item)
+
+
+def test_json_export_fills_the_clinic_details_and_files_keep_placeholders(
+    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLINIC_NAME", "Lakeside Bone Clinic")
+    monkeypatch.setenv("CLINIC_PHONE", "(555) 777-1234")
+    get_settings.cache_clear()
+    run("content", "import")
+    capsys.readouterr()
+    assert run("content", "export", "--format", "json") == 0
+    items = {i["id"]: i for i in json.loads(capsys.readouterr().out)}
+    for item in items.values():
+        for name in ("title", "text", "sms_text"):
+            assert "{clinic_" not in item[name], (item["id"], name)
+    assert "(555) 777-1234" in items["human_handoff"]["sms_text"]
+    assert "Lakeside Bone Clinic" in items["human_handoff"]["text"]
+    assert "{reason}" in items["red_flag_reason"]["text"]  # filled per message by code
+    assert "{clinic_phone}" in (CONTENT_DIR / "messages" / "human_handoff.yml").read_text()
+
+
+def test_no_clinic_detail_is_hard_coded_in_content() -> None:
+    for spec in read_items(CONTENT_DIR):
+        for value in (spec.title, spec.text, spec.sms_text):
+            assert DEMO_CLINIC_PHONE not in value and DEMO_CLINIC_NAME not in value, spec.id
 
 
 def test_an_operator_scripts_the_whole_workflow(

@@ -16,7 +16,6 @@ import pytest
 
 from bot.channels.inbound import unavailable_text
 from bot.channels.rest import PatientRestInput
-from bot.content import services as content
 from bot.wiring import Services
 from tests.integration.channel_harness import (
     BotDouble,
@@ -74,7 +73,8 @@ async def web(services: Services, bot: BotDouble) -> AsyncIterator[Web]:
 
 
 def text_of(services: Services, item_id: str) -> str:
-    return content.published_answer(item_id, uow=services.uow()).text.strip()
+    """The line as a patient on the web receives it (clinic details filled in)."""
+    return services.replies().message(item_id, "rest").text
 
 
 async def test_a_message_is_answered_with_a_json_list(web: Web, bot: BotDouble) -> None:

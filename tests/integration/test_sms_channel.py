@@ -21,7 +21,6 @@ from bot.channels.sms import PLACEHOLDER_SID, SmsInput
 from bot.channels.sms_state import SmsState
 from bot.channels.twilio_api import TwilioAccount, TwilioMessages
 from bot.config import Settings
-from bot.content import services as content
 from bot.wiring import Services
 from tests.integration.channel_harness import (
     BotDouble,
@@ -59,7 +58,8 @@ async def fake_twilio() -> AsyncIterator[FakeTwilio]:
 
 
 def sms_text_of(services: Services, item_id: str) -> str:
-    return content.published_answer(item_id, uow=services.uow()).sms_text
+    """The line as a patient on SMS receives it (clinic details filled in)."""
+    return services.replies().message(item_id, "sms").text
 
 
 @dataclass

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from bot.config import Clinic
 from bot.content.files import ItemSpec
 from bot.content.lint import (
     MAX_SMS_CHARS,
@@ -174,3 +175,47 @@ def test_every_problem_is_a_sentence() -> None:
     spec = good(text="Take 400 mg.\n", sms_text="x" * 400 + "\u2019", sources=[], review_by=None)
     for message in problems(spec):
         assert message[0].isupper() and message.endswith(".")
+
+
+LONG_CLINIC = Clinic(
+    name="The Regional Interdisciplinary Musculoskeletal Rehabilitation and Orthopaedic Institute",
+    after_hours="Outside of regular operational hours, contact the centralized after-hours "
+    "telecommunication service for immediate physician consultation.",
+)
+
+
+@pytest.mark.parametrize(
+    ("field_name", "label"), [("text", "web text"), ("sms_text", "SMS text"), ("title", "title")]
+)
+def test_an_unknown_placeholder_is_refused(field_name: str, label: str) -> None:
+    value = "Call {clinic_fone} today.\n" if field_name == "text" else "Call {clinic_fone} today."
+    [message] = [m for m in problems(good(**{field_name: value})) if "placeholder" in m]
+    assert message.startswith(f"The {label} has an unknown placeholder {{clinic_fone}}.")
+    assert "{clinic_phone}" in message
+
+
+def test_reason_belongs_to_red_flag_reason_only() -> None:
+    line = "I'm saying this because you mentioned {reason}."
+    reason = good(id="red_flag_reason", kind="message", text=line + "\n", sms_text=line)
+    assert problems(reason) == []
+    [message] = problems(good(sms_text=line))
+    assert "unknown placeholder {reason}" in message
+    lost = problems(replace(reason, sms_text="I'm saying this because of what you said."))
+    assert lost == ["The SMS text must keep {reason}: the assistant fills it in for each patient."]
+
+
+def test_a_stray_brace_is_refused() -> None:
+    [message] = problems(good(sms_text="Call {clinic_phone today."))
+    assert "that is not part of a placeholder" in message
+
+
+def test_the_gate_reads_the_text_as_filled_for_the_clinic() -> None:
+    spec = good(
+        text="Call {clinic_name} at {clinic_phone}. {clinic_after_hours}\n",
+        sms_text="Call {clinic_name}. {clinic_after_hours} " + "x" * 200,
+    )
+    assert lint_item(spec, today=TODAY, clinic=Clinic()).ok
+    report = lint_item(spec, today=TODAY, clinic=LONG_CLINIC)
+    assert report.grade > 8 and report.sms_chars > MAX_SMS_CHARS
+    assert any(m.startswith("The web text reads at grade") for m in report.messages)
+    assert any(m.startswith("The SMS text has ") and "characters" in m for m in report.messages)

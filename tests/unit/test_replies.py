@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from bot.config import Clinic, Settings
 from bot.privacy import pseudonym
 from bot.replies import ReplyService, escalation_targets, related_topic, topic_of_intent
-from tests.unit.fakes import standard_store
+from tests.unit.fakes import fake_store, spec, standard_store
 
 SALT = "test-salt"
 
@@ -103,3 +104,56 @@ def test_escalation_without_entities_uses_the_tier_item() -> None:
         "esc_fall",
         "esc_urgent",
     }
+
+
+CLINIC = Clinic(name="Lakeside Bone Clinic", phone="(555) 777-1234", hours="daily",
+                after_hours="At night, call (555) 777-0000.")
+
+
+def clinic_service(*specs):
+    return ReplyService(lambda: fake_store(*specs), hash_salt=SALT, clinic=CLINIC)
+
+
+def test_replies_fill_the_clinic_details_on_every_channel() -> None:
+    line = spec("human_handoff", kind="message", title="Call {clinic_name}",
+                text="Call **{clinic_name}** at {clinic_phone}, {clinic_hours}. "
+                "{clinic_after_hours}\n",
+                sms_text="Call {clinic_phone}. {clinic_after_hours}")
+    replies = clinic_service(line)
+    assert replies.message("human_handoff", "rest").text == (
+        "Call **Lakeside Bone Clinic** at (555) 777-1234, daily. At night, call (555) 777-0000."
+    )
+    assert replies.message("human_handoff", "sms").text == (
+        "Call (555) 777-1234. At night, call (555) 777-0000."
+    )
+
+
+def test_escalations_and_button_titles_are_filled_too() -> None:
+    replies = clinic_service(
+        spec("esc_fall", kind="escalation", tier="urgent", sms_text="Call {clinic_phone} today."),
+        spec("cost", title="Costs at {clinic_name}"),
+        spec("suggest_topics", kind="message"), spec("none_of_these", kind="message"),
+    )
+    reply = replies.escalation([flag("fall", "urgent", "esc_fall")], "urgent", channel="sms",
+                               sender_id="+15551234567")
+    assert reply.text == "Call (555) 777-1234 today."
+    buttons = replies.suggestions([{"name": "faq_cost"}], "rest").buttons
+    assert buttons[0]["title"] == "Costs at Lakeside Bone Clinic"
+
+
+def test_code_fills_the_reason_but_never_the_clinic_details() -> None:
+    line = spec("red_flag_reason", kind="message",
+                text="I'm saying this because you mentioned {reason}.\n")
+    replies = clinic_service(line)
+    reply = replies.message("red_flag_reason", "rest", values={"reason": "chest pain"})
+    assert reply.text == "I'm saying this because you mentioned chest pain."
+    assert reply.content_id == "red_flag_reason"
+    odd = replies.message("red_flag_reason", "rest", values={"reason": "{clinic_phone}"})
+    assert odd.text.endswith("mentioned {clinic_phone}.")
+
+
+def test_without_a_clinic_the_settings_clinic_is_used(monkeypatch) -> None:
+    monkeypatch.setattr("bot.replies.get_settings", lambda: Settings(clinic=CLINIC))
+    line = spec("unavailable", kind="message", sms_text="Call {clinic_phone}.")
+    replies = ReplyService(lambda: fake_store(line), hash_salt=SALT)
+    assert replies.message("unavailable", "sms").text == "Call (555) 777-1234."

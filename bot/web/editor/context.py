@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from bot.config import Clinic
 from bot.content.accounts import SqlAlchemyAccountsUnitOfWork
 from bot.content.repository import UnitOfWork
 from bot.wiring import Services
@@ -13,6 +14,11 @@ EXTENSION = "toh_services"
 def services() -> Services:
     """The app's ``Services`` (set by ``bot.web.app.create_app``)."""
     return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
+
+
+def clinic() -> Clinic:
+    """The clinic whose details fill the texts' placeholders."""
+    return services().settings.clinic
 
 
 def content_uow() -> UnitOfWork:

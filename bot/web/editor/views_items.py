@@ -9,7 +9,7 @@ from flask import abort, flash, get_flashed_messages, redirect, render_template,
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from bot.content import editorial
+from bot.content import editorial, placeholders
 from bot.content.accounts import Actor
 from bot.content.errors import (
     AnswerNotFound,
@@ -20,7 +20,7 @@ from bot.content.errors import (
 )
 from bot.web.editor.auth import current_actor
 from bot.web.editor.blueprint import blueprint
-from bot.web.editor.context import content_uow
+from bot.web.editor.context import clinic, content_uow
 from bot.web.editor.forms import ActionForm, EditForm, SearchForm
 from bot.web.editor.rendering import sms_view, web_html
 
@@ -105,10 +105,10 @@ def item(item_id: str) -> str:
     item = _history(item_id)
     me = current_actor()
     working = item.working
-    report = editorial.lint_draft(item, working.draft) if working else None
+    report = editorial.lint_draft(item, working.draft, clinic=clinic()) if working else None
     actions = {r.number: editorial.allowed_actions(item, r, me) for r in item.revisions}
     return render_template("editor/item.html", item=item, working=working, report=report,
-                           actions=actions, web_html=web_html,
+                           actions=actions, web_html=web_html, filled=_filler(item.id),
                            title=working.title if working else item.id)
 
 
@@ -117,9 +117,10 @@ def revision(item_id: str, number: int) -> str:
     """One revision as patients would see it, with its details."""
     item = _history(item_id)
     shown = _revision(item, number)
+    filled = _filler(item.id)
     return render_template("editor/revision.html", item=item, revision=shown,
-                           web=web_html(shown.text), sms=sms_view(shown.sms_text),
-                           report=editorial.lint_draft(item, shown.draft),
+                           web=web_html(filled(shown.text)), sms=sms_view(filled(shown.sms_text)),
+                           report=editorial.lint_draft(item, shown.draft, clinic=clinic()),
                            title=f"Revision {number} of {shown.title}")
 
 
@@ -165,11 +166,18 @@ def _edit_page(item: editorial.ItemHistory, form: EditForm, **extra: Any) -> str
     )
 
 
+def _filler(item_id: str) -> Callable[[str], str]:
+    """Fills a text of ``item_id`` as a patient receives it (clinic details, example values)."""
+    values = placeholders.preview_values(item_id, clinic())
+    return lambda text: placeholders.fill(text, values)
+
+
 def _preview_context(item: editorial.ItemHistory, draft: editorial.Draft) -> dict[str, Any]:
+    filled = _filler(item.id)
     return {
-        "report": editorial.lint_draft(item, draft),
-        "web": web_html(draft.text),
-        "sms": sms_view(draft.sms_text),
+        "report": editorial.lint_draft(item, draft, clinic=clinic()),
+        "web": web_html(filled(draft.text)),
+        "sms": sms_view(filled(draft.sms_text)),
     }
 
 
