@@ -25,6 +25,7 @@ class Settings:
     redis_url: str | None = None
     content_dir: Path = REPO_ROOT / "content"
     red_flags_path: Path = REPO_ROOT / "content" / "red_flags.yml"
+    seeds_dir: Path = REPO_ROOT.parent / "shared" / "seeds"
     secret_key: str = "dev-only-change-me"
     hash_salt: str = "dev-only-change-me"
     twilio_account_sid: str = ""
@@ -52,6 +53,7 @@ def load_settings(env_file: Path | None = REPO_ROOT / ".env") -> Settings:
         redis_url=_env("REDIS_URL") or None,
         content_dir=Path(_env("CONTENT_DIR", str(REPO_ROOT / "content"))),
         red_flags_path=Path(_env("RED_FLAGS_PATH", str(REPO_ROOT / "content" / "red_flags.yml"))),
+        seeds_dir=Path(_env("SEEDS_DIR", str(REPO_ROOT.parent / "shared" / "seeds"))),
         secret_key=_env("SECRET_KEY", "dev-only-change-me"),
         hash_salt=_env("LOG_HASH_SALT", _env("SECRET_KEY", "dev-only-change-me")),
         twilio_account_sid=_env("TWILIO_ACCOUNT_SID"),
