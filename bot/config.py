@@ -93,6 +93,7 @@ class Settings:
     redis_url: str | None = None
     content_dir: Path = REPO_ROOT / "content"
     red_flags_path: Path = REPO_ROOT / "content" / "red_flags.yml"
+    seeds_dir: Path = REPO_ROOT.parent / "shared" / "seeds"
     app_env: str = "development"
     secret_key: str = DEV_SECRET_KEY
     # PSEUDONYM_KEY: keys the hashes that stand for patients' ids (logs, escalation records,
@@ -140,6 +141,7 @@ def load_settings(
         redis_url=_env("REDIS_URL") or None,
         content_dir=Path(_env("CONTENT_DIR", str(REPO_ROOT / "content"))),
         red_flags_path=Path(_env("RED_FLAGS_PATH", str(REPO_ROOT / "content" / "red_flags.yml"))),
+        seeds_dir=Path(_env("SEEDS_DIR", str(REPO_ROOT.parent / "shared" / "seeds"))),
         app_env=app_env,
         secret_key=secret_key,
         hash_salt=_env("PSEUDONYM_KEY", _env("LOG_HASH_SALT", _legacy_key(app_env, secret_key))),

@@ -5,7 +5,9 @@ FAQ_TOPICS: tuple[str, ...] = (
     "what_is", "pain_location", "duration", "surgery", "driving", "work", "weight_bearing",
     "cost", "recurrence", "diagnosis", "imaging", "vs_osteoarthritis", "vs_osteonecrosis",
     "permanent_damage", "causes", "pregnancy", "treatment", "medications", "physical_therapy",
-    "fracture_risk", "follow_up", "warning_signs",
+    "fracture_risk", "follow_up", "warning_signs", "walking_aids", "preventing_falls",
+    "preventing_clots", "exercise", "diet_and_supplements", "mri_safety", "sleep_and_night_pain",
+    "pain_relief", "children", "bone_density",
 )
 TIERS: tuple[str, ...] = ("emergency", "crisis", "urgent")
 CONVERSATION_RESPONSES: dict[str, str] = {

@@ -1,7 +1,8 @@
 """Write data/nlu/faq_context.yml: FAQ phrasings that carry context the classifier must look
 past (a negated or past symptom before the question, plain context such as who is asking, a
 question *about* a symptom, fall prevention, weight loss as a goal). Deterministic (seeded);
-never copies a test phrasing.
+never copies a test phrasing. Blood clots are not among the symptoms asked about: such questions
+belong to preventing_clots, not warning_signs.
 
 Why: the red-flag screen keeps "No fever. Do I need an MRI?" calm, but the classifier then
 read "fever" and answered warning_signs instead of imaging.
@@ -79,7 +80,6 @@ SYMPTOMS = [
     "a hot red hip",
     "swelling around the hip",
     "pins and needles",
-    "blood clots",
     "pain that keeps getting worse",
     "bladder problems",
     "a numb groin",
@@ -97,14 +97,16 @@ SYMPTOM_TEMPLATES = [
 ]
 HANDWRITTEN = {
     "faq_fracture_risk": [
+        "does TOH make a tumble more dangerous for the bone",
+        "what happens to a TOH hip if someone trips",
+        "could slipping in the bath break a hip with TOH",
+    ],
+    "faq_preventing_falls": [
         "how can I avoid a fall while my hip is weak with TOH",
         "tips so I don't fall at home while the TOH heals",
-        "does TOH make a tumble more dangerous for the bone",
         "should I make my house safer against falls because of TOH",
-        "what happens to a TOH hip if someone trips",
         "is my risk of falling higher with this hip condition",
         "how do I stay steady on icy paths with TOH",
-        "could slipping in the bath break a hip with TOH",
     ],
     "faq_treatment": [
         "will dieting help my hip heal from TOH",
@@ -112,10 +114,10 @@ HANDWRITTEN = {
         "should I slim down to ease the load on my TOH hip",
         "does being overweight slow TOH recovery",
         "my goal is to lose some weight, will that help the hip",
-        "can a healthier diet help TOH get better",
-        "is ice or a warm pack better for TOH pain",
         "what happens next if TOH is not improving",
     ],
+    "faq_diet_and_supplements": ["can a healthier diet help TOH get better"],
+    "faq_pain_relief": ["is ice or a warm pack better for TOH pain"],
 }
 PER_TOPIC_PREAMBLES = 6
 PER_TOPIC_NEUTRAL = 8

@@ -104,6 +104,54 @@ PRESCRIPTIVE_RULES = (
         "tells the patient whether they have a condition",
     ),
 )
+# Words patients often do not know. In an SMS (no room for a list or a second message) each must
+# come with its plain meaning: inside brackets after plain words ("medicine that acts on bone
+# (bisphosphonates)"), or followed by one ("imaging (scans)", "cartilage, the smooth tissue…").
+JARGON: dict[str, str] = {
+    r"bisphosphonates?": "medicine that acts on bone",
+    r"anti-?inflammator(?:y|ies)": "medicine that eases swelling and pain",
+    r"imaging": "scans",
+    r"clinicians?": "doctors and nurses, or your care team",
+    r"osteonecrosis|avascular necrosis": "bone death from poor blood flow",
+    r"bone marrow o?edema|marrow o?edema": "fluid inside the bone, seen on an MRI",
+    r"osteopenia|demineraliz\w*": "bone thinning",
+    r"cartilage": "the smooth tissue on the ends of the bones",
+    r"analgesics?|nsaids?": "pain medicine",
+    r"teriparatide": "a medicine that builds bone",
+    r"postpartum": "after giving birth",
+    r"idiopathic": "with no known cause",
+    r"femoral": "of the thigh bone",
+    r"dvt|deep vein thrombosis|thrombosis": "a blood clot in a deep vein",
+}
+_JARGON = re.compile(r"\b(?:" + "|".join(JARGON) + r")\b", re.IGNORECASE)
+# What follows a word that is being explained: "(…", ", which…", " means…", ", also called…".
+_EXPLAINED_AFTER = re.compile(
+    r"\s*(?:\(|,\s*(?:which|meaning|the|a|an|also called|or)\b|\s*(?:means|is|are)\b)",
+    re.IGNORECASE,
+)
+TOH_SPELLED_OUT = "transient osteoporosis of the hip (TOH)"
+# Claims the main source does not make: only the weaker source says them (prefer the first,
+# never repeat the second's doubtful claims as fact). Each pattern says why and what to write.
+FAITHFULNESS_RULES = (
+    _rule(
+        r"\bshort[- ]term\b",
+        "calls TOH short-term; the sources say temporary, with improvement over months",
+    ),
+    _rule(
+        r"\b(?:near|around|at) (?:the )?age (?:of )?45\b",
+        "gives an age only the weaker source gives; say who it is described in, or attribute it",
+    ),
+    _rule(
+        r"(?<!usually )(?<!typically )(?<!generally )(?<!rarely )"
+        r"\b(?:does|will|can)\s*not\s+(?:lead to|cause|end in)\s+(?:a\s+|joint\s+)?collapse\b",
+        "rules out collapse; the sources say it usually does not progress to collapse",
+    ),
+    _rule(
+        r"\b(?:is|are)\s+(?:caused by|due to)\s+(?:a\s+)?(?:lack|shortage|low levels?)"
+        r" of calcium\b",
+        "states the weaker source's calcium claim as fact; the cause is not known",
+    ),
+)
 PRESCRIPTIVE_HELP = (
     "say what clinicians usually consider and that the decision belongs to the patient's own "
     "care team"
@@ -196,6 +244,57 @@ def check_prescriptive(label: str, field_name: str, value: str) -> list[Problem]
             problems.append(
                 Problem(field_name, f'The {label} {rule.advice} ("{match.group(0)}"). '
                         f"Instead, {PRESCRIPTIVE_HELP}.")
+            )
+    return problems
+
+
+def _explained(text: str, match: re.Match[str]) -> bool:
+    """True when the jargon word sits in brackets or is followed by its plain meaning."""
+    before = text[: match.start()]
+    if before.count("(") > before.count(")"):
+        return True
+    return bool(_EXPLAINED_AFTER.match(text, match.end()))
+
+
+def check_sms_jargon(sms_text: str) -> list[Problem]:
+    """SMS texts explain every word of ``JARGON`` they use, in brackets or right after it."""
+    problems = []
+    seen: set[str] = set()
+    for match in _JARGON.finditer(sms_text):
+        word = match.group(0).lower()
+        if word in seen or _explained(sms_text, match):
+            continue
+        seen.add(word)
+        plain = next(v for k, v in JARGON.items() if re.fullmatch(k, word, re.IGNORECASE))
+        problems.append(
+            Problem("sms_text", f'The SMS text uses "{match.group(0)}" without saying what it '
+                    f'means. Use plain words ("{plain}"), or explain it in brackets.')
+        )
+    return problems
+
+
+def check_sms_spells_out_toh(sms_text: str) -> list[Problem]:
+    """An FAQ SMS that says "TOH" spells it out the first time: it may be the only text read."""
+    first = re.search(r"\bTOH\b", sms_text)
+    if first is None:
+        return []
+    long_form = sms_text.lower().find(TOH_SPELLED_OUT.lower())
+    if 0 <= long_form < first.start():
+        return []
+    return [
+        Problem("sms_text", f'The SMS text says "TOH" without spelling it out first. Write '
+                f'"{TOH_SPELLED_OUT}" the first time.')
+    ]
+
+
+def check_faithful(label: str, field_name: str, value: str) -> list[Problem]:
+    """Wording the slips of past reviews showed: claims the main source does not make."""
+    problems = []
+    for rule in FAITHFULNESS_RULES:
+        match = rule.pattern.search(value)
+        if match:
+            problems.append(
+                Problem(field_name, f'The {label} {rule.advice} ("{match.group(0)}").')
             )
     return problems
 
@@ -307,6 +406,10 @@ def lint_item(
         *check_prescriptive("web text", "text", shown.text),
         *check_prescriptive("SMS text", "sms_text", shown.sms_text),
         *check_sms(shown.sms_text),
+        *check_sms_jargon(shown.sms_text),
+        *(check_sms_spells_out_toh(shown.sms_text) if spec.kind == "faq" else []),
+        *check_faithful("web text", "text", shown.text),
+        *check_faithful("SMS text", "sms_text", shown.sms_text),
         *check_sources(spec.sources),
         *check_review_by(spec.review_by, today),
         *check_contact_line(

@@ -41,9 +41,9 @@ GREETING = (
     "- When should I call the clinic?\n"
 )
 DURATION = (
-    "TOH is a short-term problem. The pain and the bone changes usually get better slowly, "
+    "TOH is temporary. The pain and the bone changes usually get better slowly, "
     "over a period of **months**.\n\n"
-    "Many people improve within 6 months to a year. For some, it can last up to 2 years.\n"
+    "How long it takes is different for each person.\n"
 )
 GENERAL = (
     "TOH makes the hip bone thinner *for a while*. Care often focuses on:\n"

@@ -28,7 +28,9 @@ CASES: dict[str, list[dict[str, Any]]] = yaml.safe_load(
 TOPICS = frozenset(
     "what_is pain_location duration surgery driving work weight_bearing cost recurrence diagnosis "
     "imaging vs_osteoarthritis vs_osteonecrosis permanent_damage causes pregnancy treatment "
-    "medications physical_therapy fracture_risk follow_up warning_signs".split()
+    "medications physical_therapy fracture_risk follow_up warning_signs walking_aids "
+    "preventing_falls preventing_clots exercise diet_and_supplements mri_safety "
+    "sleep_and_night_pain pain_relief children bone_density".split()
 )
 BLIND: list[dict[str, Any]] = yaml.safe_load(
     Path(__file__).with_name("calm_blind.yml").read_text(encoding="utf-8")

@@ -26,7 +26,7 @@ RITA = Actor("rita", "reviewer")
 ROB = Actor("rob", "reviewer")
 ADA = Actor("ada", "admin")
 GOOD_TEXT = "TOH often gets better over a few months.\n"
-LIVE_TEXT = "TOH is a short-term problem. It gets better.\n"
+LIVE_TEXT = "TOH is a temporary problem. It gets better.\n"
 
 
 @pytest.fixture
@@ -251,12 +251,12 @@ def test_unknown_items_and_revisions_are_named(uow: FakeUnitOfWork) -> None:
 
 
 def test_diff_marks_removed_and_added_words(uow: FakeUnitOfWork) -> None:
-    save(uow, text="TOH is a short-term hip problem. It gets better.\n", title="New title")
+    save(uow, text="TOH is a temporary hip problem. It gets better.\n", title="New title")
     changes = {c.name: c for c in editorial.diff("duration", old=1, new=2, uow=uow)}
     assert not changes["sms_text"].changed and changes["title"].changed
     chunks = changes["text"].chunks
     assert [c.text.strip() for c in chunks if c.op != "equal"] == ["hip"]
-    assert "".join(c.text for c in chunks if c.op != "delete").startswith("TOH is a short-term hip")
+    assert "".join(c.text for c in chunks if c.op != "delete").startswith("TOH is a temporary hip")
     assert "".join(c.text for c in chunks if c.op != "insert") == LIVE_TEXT
 
 

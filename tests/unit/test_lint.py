@@ -24,9 +24,9 @@ def good(**changes: object) -> ItemSpec:
         id="duration",
         kind="faq",
         title="How long TOH lasts",
-        text="TOH is a short-term problem. It usually gets better over **months**.\n\n"
+        text="TOH is a temporary problem. It usually gets better over **months**.\n\n"
         "- Many people improve within a year.\n- Your care team can check on healing.\n",
-        sms_text="TOH usually gets better over months. Your care team can check on healing.",
+        sms_text="Transient osteoporosis of the hip (TOH) usually gets better over months.",
         sources=["000_seed: FAQ"],
         review_by=date(2027, 11, 1),
     )
@@ -219,3 +219,93 @@ def test_the_gate_reads_the_text_as_filled_for_the_clinic() -> None:
     assert report.grade > 8 and report.sms_chars > MAX_SMS_CHARS
     assert any(m.startswith("The web text reads at grade") for m in report.messages)
     assert any(m.startswith("The SMS text has ") and "characters" in m for m in report.messages)
+@pytest.mark.parametrize(
+    ("sms", "word"),
+    [
+        ("Some doctors use bisphosphonates for the bone.", "bisphosphonates"),
+        ("Anti-inflammatory medicine may be considered.", "Anti-inflammatory"),
+        ("Your care team uses your story, an exam, and imaging.", "imaging"),
+        ("Some clinicians suggest less weight for a while.", "clinicians"),
+        ("Osteoarthritis is wear of the joint's cartilage.", "cartilage"),
+        ("The MRI shows bone marrow edema.", "bone marrow edema"),
+    ],
+)
+def test_sms_jargon_must_be_explained(sms: str, word: str) -> None:
+    [message] = problems(good(sms_text=sms))
+    assert f'"{word}" without saying what it means' in message
+    assert "brackets" in message
+
+
+@pytest.mark.parametrize(
+    "sms",
+    [
+        "Doctors may consider medicine that acts on bone (bisphosphonates).",
+        "Bisphosphonates (medicines that act on bone) are sometimes used.",
+        "Osteonecrosis means part of the bone loses its blood supply.",
+        "An MRI can show fluid in the bone (called bone marrow edema).",
+        "Cartilage, the smooth tissue on the ends of the bones, wears down.",
+        "Your care team picks the scans that fit your case.",
+    ],
+)
+def test_explained_jargon_and_plain_words_pass(sms: str) -> None:
+    assert problems(good(sms_text=sms)) == []
+
+
+def test_jargon_is_named_once_even_when_repeated() -> None:
+    found = problems(good(sms_text="Imaging helps. Imaging is often repeated."))
+    assert len(found) == 1
+
+
+@pytest.mark.parametrize(
+    "sms",
+    [
+        "TOH usually gets better over months.",
+        "It usually gets better. TOH, or transient osteoporosis of the hip, is temporary.",
+        "TOH is temporary. Transient osteoporosis of the hip (TOH) gets better.",
+    ],
+)
+def test_faq_sms_spells_out_toh_before_the_first_toh(sms: str) -> None:
+    [message] = problems(good(sms_text=sms))
+    assert '"transient osteoporosis of the hip (TOH)" the first time' in message
+
+
+def test_sms_without_toh_or_with_it_spelled_out_passes() -> None:
+    assert problems(good(sms_text="This hip problem usually gets better over months.")) == []
+    spelled = "Transient osteoporosis of the hip (TOH) is temporary. TOH gets better."
+    assert problems(good(sms_text=spelled)) == []
+
+
+def test_conversation_lines_may_say_toh_alone() -> None:
+    # A message follows the greeting, which spells TOH out; an FAQ answer may stand alone.
+    line = good(id="thanks", kind="message", sms_text="Anything else you want to know about TOH?")
+    assert problems(line) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("TOH is a short-term problem.", "short-term"),
+        ("It often starts near age 45.", "near age 45"),
+        ("It starts around the age of 45 in men and women.", "around the age of 45"),
+        ("It goes away and does not lead to collapse.", "does not lead to collapse"),
+        ("TOH is caused by a lack of calcium.", "is caused by a lack of calcium"),
+    ],
+)
+def test_claims_the_main_source_does_not_make_are_refused(text: str, found: str) -> None:
+    found_web = problems(good(text=text + "\n"))
+    found_sms = problems(good(sms_text=text.replace("TOH", "This hip problem")))
+    assert len(found_web) == 1 and f'("{found}")' in found_web[0]
+    assert len(found_sms) == 1 and "SMS text" in found_sms[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TOH is temporary.",
+        "It usually does not lead to collapse.",
+        "Some websites say it comes from a lack of calcium. Our main source does not.",
+        "One source says it often starts in middle age.",
+    ],
+)
+def test_hedged_or_attributed_claims_pass(text: str) -> None:
+    assert problems(good(text=text + "\n")) == []

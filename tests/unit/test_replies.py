@@ -1,8 +1,13 @@
 from __future__ import annotations
 
-from bot.config import Clinic, Settings
+import pytest
+import yaml
+
+from bot.config import REPO_ROOT, Clinic, Settings
+from bot.content.files import read_items
 from bot.privacy import pseudonym
 from bot.replies import ReplyService, escalation_targets, related_topic, topic_of_intent
+from bot.topics import FAQ_TOPICS
 from tests.unit.fakes import fake_store, spec, standard_store
 
 SALT = "test-salt"
@@ -157,3 +162,43 @@ def test_without_a_clinic_the_settings_clinic_is_used(monkeypatch) -> None:
     line = spec("unavailable", kind="message", sms_text="Call {clinic_phone}.")
     replies = ReplyService(lambda: fake_store(line), hash_salt=SALT)
     assert replies.message("unavailable", "sms").text == "Call (555) 777-1234."
+NEW_TOPICS = (
+    "walking_aids", "preventing_falls", "preventing_clots", "exercise", "diet_and_supplements",
+    "mri_safety", "sleep_and_night_pain", "pain_relief", "children", "bone_density",
+)
+
+
+def content_service() -> ReplyService:
+    uow = fake_store(*read_items(REPO_ROOT / "content"))
+    return ReplyService(lambda: uow, hash_salt=SALT)
+
+
+@pytest.mark.parametrize("topic", NEW_TOPICS)
+def test_new_topics_are_offered_as_the_related_button_and_as_suggestions(topic: str) -> None:
+    """Issue 14: the new topics work by intent name alone, with their content's titles."""
+    replies = content_service()
+    title = {s.id: s.title for s in read_items(REPO_ROOT / "content")}[topic]
+    ranking = [
+        {"name": "faq_weight_bearing", "confidence": 0.55},
+        {"name": f"faq_{topic}", "confidence": 0.3},
+    ]
+    related = related_topic(ranking, "weight_bearing")
+    assert related == topic
+    answer = replies.topic("weight_bearing", "rest", related=related)
+    assert answer.buttons == [{"title": title, "payload": f"/faq_{topic}"}]
+    suggested = replies.suggestions(list(reversed(ranking)), "rest").buttons
+    assert suggested[0] == {"title": title, "payload": f"/faq_{topic}"}
+    assert suggested[1]["payload"] == "/faq_weight_bearing"
+
+
+def test_every_faq_topic_has_an_intent_a_rule_and_a_published_answer() -> None:
+    domain = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    rules = yaml.safe_load((REPO_ROOT / "data/rules/faq.yml").read_text(encoding="utf-8"))
+    answered = {r["steps"][0]["intent"] for r in rules["rules"]
+                if r["steps"][1] == {"action": "action_answer_faq"}}
+    faq_ids = {s.id for s in read_items(REPO_ROOT / "content") if s.kind == "faq"}
+    assert set(NEW_TOPICS) <= set(FAQ_TOPICS)
+    for topic in FAQ_TOPICS:
+        assert f"faq_{topic}" in domain["intents"]
+        assert f"faq_{topic}" in answered
+    assert faq_ids == set(FAQ_TOPICS)

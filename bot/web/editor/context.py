@@ -6,9 +6,11 @@ from flask import current_app
 from bot.config import Clinic
 from bot.content.accounts import SqlAlchemyAccountsUnitOfWork
 from bot.content.repository import UnitOfWork
+from bot.content.seeds import SeedLibrary
 from bot.wiring import Services
 
 EXTENSION = "toh_services"
+SEEDS_EXTENSION = "toh_seeds"
 
 
 def services() -> Services:
@@ -29,3 +31,12 @@ def content_uow() -> UnitOfWork:
 def accounts_uow() -> SqlAlchemyAccountsUnitOfWork:
     """A fresh unit of work on the editor accounts."""
     return SqlAlchemyAccountsUnitOfWork(services().session_factory)
+
+
+def seed_library() -> SeedLibrary:
+    """The source documents (``SEEDS_DIR``), read once per app on first use."""
+    library = current_app.extensions.get(SEEDS_EXTENSION)
+    if library is None:
+        library = SeedLibrary(services().settings.seeds_dir)
+        current_app.extensions[SEEDS_EXTENSION] = library
+    return library  # type: ignore[no-any-return]

@@ -18,9 +18,10 @@ from bot.content.errors import (
     RevisionNotFound,
     StaleRevision,
 )
+from bot.content.seeds import ResolvedSource
 from bot.web.editor.auth import current_actor
 from bot.web.editor.blueprint import blueprint
-from bot.web.editor.context import clinic, content_uow
+from bot.web.editor.context import clinic, content_uow, seed_library
 from bot.web.editor.forms import ActionForm, EditForm, SearchForm
 from bot.web.editor.rendering import sms_view, web_html
 
@@ -109,6 +110,9 @@ def item(item_id: str) -> str:
     actions = {r.number: editorial.allowed_actions(item, r, me) for r in item.revisions}
     return render_template("editor/item.html", item=item, working=working, report=report,
                            actions=actions, web_html=web_html, filled=_filler(item.id),
+                           sources=_sources(working.sources if working else ()),
+                           live_sources=_sources(item.live.sources if item.live else ()),
+                           seeds_found=seed_library().available,
                            title=working.title if working else item.id)
 
 
@@ -121,6 +125,7 @@ def revision(item_id: str, number: int) -> str:
     return render_template("editor/revision.html", item=item, revision=shown,
                            web=web_html(filled(shown.text)), sms=sms_view(filled(shown.sms_text)),
                            report=editorial.lint_draft(item, shown.draft, clinic=clinic()),
+                           sources=_sources(shown.sources), seeds_found=seed_library().available,
                            title=f"Revision {number} of {shown.title}")
 
 
@@ -172,12 +177,19 @@ def _filler(item_id: str) -> Callable[[str], str]:
     return lambda text: placeholders.fill(text, values)
 
 
+def _sources(entries: list[str] | tuple[str, ...]) -> list[ResolvedSource]:
+    """Each source with the seed passage it names, for a reviewer to check the text against."""
+    return seed_library().resolve_all(entries)
+
+
 def _preview_context(item: editorial.ItemHistory, draft: editorial.Draft) -> dict[str, Any]:
     filled = _filler(item.id)
     return {
         "report": editorial.lint_draft(item, draft, clinic=clinic()),
         "web": web_html(filled(draft.text)),
         "sms": sms_view(filled(draft.sms_text)),
+        "sources": _sources(draft.sources),
+        "seeds_found": seed_library().available,
     }
 
 
