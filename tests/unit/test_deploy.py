@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import subprocess
 import threading
@@ -201,7 +202,7 @@ def test_compose_has_every_service_and_two_rasa_replicas(compose: dict[str, Any]
 
 def test_compose_variables_are_all_in_the_env_example(compose: dict[str, Any]) -> None:
     example = env_file_names(ENV_EXAMPLE)
-    assert interpolated_names(COMPOSE_PATH.read_text()) <= set(example)
+    assert interpolated_names(json.dumps(compose)) <= set(example)
     for service in compose["services"].values():
         for env_file in service.get("env_file", []):
             assert env_file == ".env"  # deploy/.env, made from deploy/.env.example
@@ -243,7 +244,7 @@ def test_every_image_is_pinned(compose: dict[str, Any], manifests: list[dict[str
 
 def test_compose_env_names_are_ones_the_code_reads(compose: dict[str, Any]) -> None:
     known = consumed_names()
-    example = set(env_file_names(ENV_EXAMPLE)) - interpolated_names(COMPOSE_PATH.read_text())
+    example = set(env_file_names(ENV_EXAMPLE)) - interpolated_names(json.dumps(compose))
     assert example <= known, example - known
     for name in SERVERS:
         environment = set(compose["services"][name].get("environment", {}))
@@ -281,6 +282,13 @@ def test_compose_health_checks_and_start_order(compose: dict[str, Any]) -> None:
     assert services["rasa"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["rasa"]["depends_on"]["redis"]["condition"] == "service_healthy"
     assert services["nginx"]["depends_on"]["rasa"]["condition"] == "service_healthy"
+
+
+def test_compose_app_containers_are_read_only_with_a_writable_tmp(compose: dict[str, Any]) -> None:
+    for name in (*SERVERS, "content-init"):
+        service = compose["services"][name]
+        assert service["read_only"] is True and service["tmpfs"] == ["/tmp"], name
+        assert service["cap_drop"] == ["ALL"], name
 
 
 def test_nginx_balances_compose_services_on_the_contract_ports(compose: dict[str, Any]) -> None:
