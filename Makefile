@@ -59,7 +59,7 @@ run: setup train content
 
 # --- checks -------------------------------------------------------------------------------------
 lint: setup
-	$(VENV)/bin/ruff check bot actions tests scripts
+	$(VENV)/bin/ruff check bot actions tests scripts deploy
 	$(VENV)/bin/mypy
 
 validate: setup
