@@ -27,6 +27,7 @@ from tests.integration.channel_harness import (
     BotDouble,
     build_content_db,
     copy_content_db,
+    fresh_gate,
     serve,
 )
 from tests.integration.fake_twilio import FakeTwilio
@@ -118,6 +119,7 @@ def make_channel(
         services_factory=lambda: services,
         sender=TwilioMessages(account, base_delay=0.01, **sender),
         turn_timeout=5,
+        gate=fresh_gate(),
     )
 
 
@@ -127,6 +129,7 @@ async def phone_for(
 ) -> AsyncIterator[tuple[Phone, BotDouble]]:
     channel = make_channel(services, fake, webhook_url=webhook_url, **sender)
     bot = BotDouble(services)
+    channel.conversations = lambda _: bot
     async with serve([channel], bot) as base_url:
         yield Phone(base_url, channel, signing_url=webhook_url), bot
 
@@ -200,8 +203,9 @@ async def test_answers_use_the_sms_wording_of_the_content(
     services: Services, fake_twilio: FakeTwilio
 ) -> None:
     async with phone_for(services, fake_twilio) as (phone, _bot):
-        await phone.text("/faq_duration")  # our own button payload passes as an intent
-    assert [m.body for m in fake_twilio.accepted] == [sms_text_of(services, "duration")]
+        await phone.text("buttons")
+        await phone.text("1")  # the first button's payload, /faq_duration
+    assert fake_twilio.accepted[-1].body == sms_text_of(services, "duration")
 
 
 async def test_buttons_become_numbered_choices_and_a_number_picks_one(
@@ -343,7 +347,9 @@ async def test_slash_commands_are_plain_text(services: Services, fake_twilio: Fa
     async with phone_for(services, fake_twilio) as (phone, bot):
         await phone.text("/deny")
         await phone.text('/greet{"x":1}')
-    assert bot.texts == ["deny", 'greet{"x":1}']
+        await phone.text("/faq_driving")  # a payload comes as a number on SMS, never typed
+        await phone.text("/escalate_emergency")
+    assert bot.texts == ["deny", 'greet{"x":1}', "faq_driving", "escalate_emergency"]
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -473,7 +479,9 @@ async def test_the_api_base_comes_from_settings(
 ) -> None:
     settings = Settings(twilio_api_base=fake_twilio.base_url)
     given = {"account_sid": SID, "auth_token": TOKEN, "twilio_number": OUR_NUMBER}
-    channel = SmsInput.from_settings(given, settings, services_factory=lambda: services)
+    channel = SmsInput.from_settings(
+        given, settings, services_factory=lambda: services, gate=fresh_gate()
+    )
     async with serve([channel], BotDouble(services)) as base_url:
         await Phone(base_url, channel).text("hello")
     assert [m.body for m in fake_twilio.accepted] == ["You said: hello"]
