@@ -17,6 +17,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.channels import sms_text
+from bot.channels.limits import LimitPolicy
 from bot.channels.sms import PLACEHOLDER_SID, SmsInput
 from bot.channels.sms_state import SmsState
 from bot.channels.twilio_api import TwilioAccount, TwilioMessages
@@ -350,6 +351,48 @@ async def test_slash_commands_are_plain_text(services: Services, fake_twilio: Fa
         await phone.text("/faq_driving")  # a payload comes as a number on SMS, never typed
         await phone.text("/escalate_emergency")
     assert bot.texts == ["deny", 'greet{"x":1}', "faq_driving", "escalate_emergency"]
+
+
+async def test_a_long_sms_gets_too_long_and_is_stored(
+    services: Services, fake_twilio: FakeTwilio
+) -> None:
+    body = "I keep wondering what my scan means for the months ahead. " * 40
+    async with phone_for(services, fake_twilio) as (phone, bot):
+        await phone.text(body)
+    assert [m.body for m in fake_twilio.accepted] == [sms_text_of(services, "too_long")]
+    assert bot.received == [] and [reason for *_, reason in bot.recorded] == ["too_long"]
+    assert PHONE not in repr(bot.recorded)  # stored under the pseudonym
+
+
+async def test_a_spanish_sms_gets_the_other_language_line_unless_it_is_a_red_flag(
+    services: Services, fake_twilio: FakeTwilio
+) -> None:
+    async with phone_for(services, fake_twilio) as (phone, bot):
+        await phone.text("¿Cuánto dura la osteoporosis transitoria de cadera?")
+        await phone.text("Me caí y no puedo caminar")
+    assert fake_twilio.accepted[0].body == sms_text_of(services, "other_language")
+    assert bot.texts == ["Me caí y no puedo caminar"]
+
+
+async def test_a_flood_from_one_number_is_rate_limited_but_a_red_flag_escalates(
+    services: Services, fake_twilio: FakeTwilio
+) -> None:
+    async with phone_for(services, fake_twilio) as (phone, bot):
+        phone.channel.turns._gate = fresh_gate(LimitPolicy(per_sender_per_minute=2))
+        for _ in range(3):
+            await phone.text("hello")
+        await phone.text("I have chest pain")
+    bodies = [m.body for m in fake_twilio.accepted]
+    assert bodies[2] == sms_text_of(services, "rate_limited")
+    assert bot.texts == ["hello", "hello", "I have chest pain"]
+
+
+async def test_a_webhook_body_of_megabytes_is_a_413(
+    services: Services, fake_twilio: FakeTwilio
+) -> None:
+    async with phone_for(services, fake_twilio) as (phone, bot):
+        response = await phone.text("a" * 2_000_000)
+    assert response.status == 413 and bot.received == [] and fake_twilio.accepted == []
 
 
 # --- sending ---------------------------------------------------------------------------------
