@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import REPO_ROOT
+from bot.model_check import ModelUnusable, usable_model
 
 BIN = Path(sys.executable).parent
 PLACEHOLDER_TWILIO = {
@@ -140,6 +141,8 @@ def start_stack(
     """Start the servers named in ``only`` and wait until each answers its health check."""
     stack = Stack(ports)
     environment = stack_environment(ports, env)
+    if "rasa" in only:
+        usable_model(model)  # a clear refusal instead of a server that only says "unavailable"
     try:
         for name in only:
             output = open(log_dir / f"{name}.log", "wb") if log_dir else None  # noqa: SIM115
@@ -174,7 +177,11 @@ def main() -> int:
         actions=int(os.environ.get("ACTIONS_PORT", 5055)),
         web=int(os.environ.get("WEB_PORT", 8000)),
     )
-    stack = start_stack(ports)
+    try:
+        stack = start_stack(ports)
+    except ModelUnusable as error:
+        print(f"cannot start: {error}", file=sys.stderr)
+        return 1
     print(
         "\nThe TOH assistant is running:\n"
         f"  Chat (demo clinic page):  {stack.web_url}/\n"
