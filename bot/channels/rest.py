@@ -125,7 +125,7 @@ class PatientRestInput(RestInput):
                 sender, raw, metadata = parse_body(request)
             except BadRequest as error:
                 return response.json({"error": str(error)}, status=error.status)
-            client = request.remote_addr or request.ip or None
+            client = client_address(request)
             try:
                 messages = await self.answer(
                     on_new_message,
@@ -184,6 +184,26 @@ class PatientRestInput(RestInput):
 
     async def _line(self, sender: str, item_id: str) -> dict[str, Any]:
         return {"recipient_id": sender, "text": await self.turns.line(item_id)}
+
+
+_warned_about_proxy: list[bool] = []
+
+
+def client_address(request: Request) -> str | None:
+    """The patient's IP for the per-IP limit; None when only a proxy's address is known.
+
+    Behind a proxy, set ``SANIC_PROXIES_COUNT`` (Sanic reads it) so Sanic trusts the proxy's
+    ``X-Forwarded-For``. Without it the socket peer is the proxy, shared by every patient: the
+    per-IP limit is then skipped (the per-sender limits still apply), with one warning.
+    """
+    if request.remote_addr:
+        return str(request.remote_addr)
+    if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
+        if not _warned_about_proxy:
+            _warned_about_proxy.append(True)
+            logger.warning("rest: behind a proxy without SANIC_PROXIES_COUNT: no per-IP limit")
+        return None
+    return request.ip or None
 
 
 def parse_body(request: Request) -> tuple[str, object, dict[str, Any] | None]:

@@ -60,17 +60,24 @@ class Client:
         self.url = url
 
     async def post(
-        self, data: bytes, content_type: str | None = "application/json"
+        self,
+        data: bytes,
+        content_type: str | None = "application/json",
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
-        headers = {"Content-Type": content_type} if content_type else {}
+        headers = dict(headers or {})
+        if content_type:
+            headers["Content-Type"] = content_type
         async with aiohttp.ClientSession() as http:
             async with http.post(self.url, data=data, headers=headers) as response:
                 body = await response.read()
                 return response.status, json.loads(body) if body else None
 
-    async def say(self, message: Any, sender: str = SENDER) -> list[dict[str, Any]]:
+    async def say(
+        self, message: Any, sender: str = SENDER, headers: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         body = json.dumps({"sender": sender, "message": message}).encode()
-        status, answer = await self.post(body)
+        status, answer = await self.post(body, headers=headers)
         assert status == 200, answer
         assert answer and all(m.get("text") for m in answer), "never silence"
         return answer
@@ -268,6 +275,18 @@ async def test_over_the_per_ip_limit_gets_rate_limited(services: Services, bot: 
         web = Client(f"{base_url}/webhooks/rest/webhook")
         answers = [await web.say("hello", sender=f"tab-{n}") for n in range(5)]
     assert answers[-1][0]["text"] == text_of(services, "rate_limited")
+    assert len(bot.received) == 4
+
+
+async def test_behind_an_unconfigured_proxy_the_ip_limit_is_skipped(
+    services: Services, bot: BotDouble
+) -> None:
+    policy = LimitPolicy(per_sender_per_minute=1000, per_ip_per_minute=2)
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+    async with client_for(services, bot, policy) as base_url:
+        web = Client(f"{base_url}/webhooks/rest/webhook")
+        for n in range(4):  # every patient comes through the proxy's one address
+            await web.say("hello", sender=f"patient-{n}", headers=forwarded)
     assert len(bot.received) == 4
 
 
