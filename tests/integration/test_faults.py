@@ -34,7 +34,6 @@ from tests.integration.channel_harness import (
     fresh_gate,
 )
 
-pytestmark = pytest.mark.model
 LONG = "I keep wondering what my scan means for the months ahead. " * 60
 
 
