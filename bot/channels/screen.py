@@ -37,6 +37,9 @@ class RedFlagGate:
     def __init__(self, detector_factory: Callable[[], RedFlagDetector] = shared_detector) -> None:
         """``detector_factory`` is called on first use only."""
         self._factory = detector_factory
+        # Screening 64 KiB takes most of a second of CPU and happens even over the limits: one
+        # long text at a time, so a flood of them cannot take every core from short messages.
+        self._one_long_text = asyncio.Semaphore(1)
 
     def escalation_text(self, text: str) -> str | None:
         """Text for Rasa that escalates like ``text`` does; None without a live red flag.
@@ -59,7 +62,10 @@ class RedFlagGate:
 
     async def escalation_text_async(self, text: str) -> str | None:
         """``escalation_text`` in a worker thread (spaCy on 64 KiB takes a while)."""
-        return await asyncio.to_thread(self.escalation_text, text)
+        if len(text) <= MAX_CHARS:
+            return await asyncio.to_thread(self.escalation_text, text)
+        async with self._one_long_text:
+            return await asyncio.to_thread(self.escalation_text, text)
 
 
 def flagged_sentences(text: str, findings: list[Finding]) -> str:
