@@ -33,6 +33,9 @@ class Settings:
     twilio_webhook_url: str = ""
     twilio_api_base: str = "https://api.twilio.com"
     web_port: int = 8000
+    rate_limit_per_sender: int = 20  # messages a minute, per patient channel
+    rate_limit_per_ip: int = 120
+    conversation_turns_per_day: int = 200
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -60,6 +63,9 @@ def load_settings(env_file: Path | None = REPO_ROOT / ".env") -> Settings:
         twilio_webhook_url=_env("TWILIO_WEBHOOK_URL"),
         twilio_api_base=_env("TWILIO_API_BASE", "https://api.twilio.com"),
         web_port=int(_env("WEB_PORT", "8000")),
+        rate_limit_per_sender=int(_env("RATE_LIMIT_PER_SENDER", "20")),
+        rate_limit_per_ip=int(_env("RATE_LIMIT_PER_IP", "120")),
+        conversation_turns_per_day=int(_env("CONVERSATION_TURNS_PER_DAY", "200")),
     )
 
 

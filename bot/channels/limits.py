@@ -18,8 +18,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.config import Settings
+
 logger = logging.getLogger(__name__)
 
+# The environment that turns the limits off, for benchmarks and end-to-end tests, which send
+# hundreds of messages a minute from 127.0.0.1.
+NO_ABUSE_LIMITS = {
+    "RATE_LIMIT_PER_SENDER": "1000000",
+    "RATE_LIMIT_PER_IP": "1000000",
+    "CONVERSATION_TURNS_PER_DAY": "1000000",
+}
 RATE_LIMITED = "rate_limited"
 CONVERSATION_CAP = "conversation_cap"
 MINUTE = 60
@@ -104,6 +113,15 @@ class LimitPolicy:
     per_sender_per_minute: int = 20
     per_ip_per_minute: int = 120  # a clinic waiting room shares one address
     turns_per_day: int = 200
+
+
+def policy_of(settings: Settings) -> LimitPolicy:
+    """The limits set in ``settings`` (environment: ``RATE_LIMIT_PER_SENDER`` and so on)."""
+    return LimitPolicy(
+        per_sender_per_minute=settings.rate_limit_per_sender,
+        per_ip_per_minute=settings.rate_limit_per_ip,
+        turns_per_day=settings.conversation_turns_per_day,
+    )
 
 
 class AbuseLimits:

@@ -23,7 +23,7 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.gate import InboundGate
 from bot.channels.inbound import unavailable_text
-from bot.channels.limits import AbuseLimits, Counter, counter_for
+from bot.channels.limits import AbuseLimits, Counter, counter_for, policy_of
 from bot.privacy import pseudonym
 from bot.replies import ReplyService
 from bot.wiring import Services
@@ -183,8 +183,9 @@ class PatientTurns:
     def gate(self) -> InboundGate:
         """The gate every message of this channel passes (built on first use)."""
         if self._gate is None:
-            redis_url = self.services_factory().settings.redis_url
-            self._gate = InboundGate(limits=AbuseLimits(shared_counter(redis_url)))
+            settings = self.services_factory().settings
+            limits = AbuseLimits(shared_counter(settings.redis_url), policy_of(settings))
+            self._gate = InboundGate(limits=limits)
         return self._gate
 
     def pseudonym(self, sender: str) -> str:

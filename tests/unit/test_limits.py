@@ -10,12 +10,14 @@ from bot.channels.limits import (
     CONVERSATION_CAP,
     DAY,
     MINUTE,
+    NO_ABUSE_LIMITS,
     RATE_LIMITED,
     AbuseLimits,
     LimitPolicy,
     MemoryCounter,
     RedisCounter,
     counter_for,
+    policy_of,
 )
 
 
@@ -112,3 +114,15 @@ def test_a_redis_outage_counts_in_memory_and_logs_once_each_way(
         "abuse limits: Redis unreachable (ConnectionError), counting in memory",
         "abuse limits: Redis answers again, counting there",
     ]
+
+
+def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config import load_settings
+
+    monkeypatch.setenv("RATE_LIMIT_PER_SENDER", "5")
+    monkeypatch.setenv("RATE_LIMIT_PER_IP", "50")
+    monkeypatch.setenv("CONVERSATION_TURNS_PER_DAY", "500")
+    assert policy_of(load_settings(env_file=None)) == LimitPolicy(5, 50, 500)
+    for name in NO_ABUSE_LIMITS:
+        monkeypatch.delenv(name)
+    assert policy_of(load_settings(env_file=None)) == LimitPolicy()
