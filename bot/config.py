@@ -109,6 +109,9 @@ class Settings:
     public_url: str = "http://localhost:8000"
     allowed_origins: tuple[str, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
     clinic: Clinic = field(default_factory=Clinic)
+    rate_limit_per_sender: int = 20  # messages a minute, per patient channel
+    rate_limit_per_ip: int = 120
+    conversation_turns_per_day: int = 200
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -160,6 +163,9 @@ def load_settings(
             hours=_env("CLINIC_HOURS", DEMO_CLINIC_HOURS),
             after_hours=_env("CLINIC_AFTER_HOURS"),
         ),
+        rate_limit_per_sender=int(_env("RATE_LIMIT_PER_SENDER", "20")),
+        rate_limit_per_ip=int(_env("RATE_LIMIT_PER_IP", "120")),
+        conversation_turns_per_day=int(_env("CONVERSATION_TURNS_PER_DAY", "200")),
     )
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import REPO_ROOT, UnsafeSettings, get_settings, load_settings
+from bot.model_check import ModelUnusable, usable_model
 
 BIN = Path(sys.executable).parent
 PLACEHOLDER_TWILIO = {
@@ -169,6 +170,8 @@ def start_stack(
     stack = Stack(ports)
     environment = stack_environment(ports, env)
     lines = commands(ports, model, environment)
+    if "rasa" in only:
+        usable_model(model)  # a clear refusal instead of a server that only says "unavailable"
     try:
         for name in only:
             output = open(log_dir / f"{name}.log", "wb") if log_dir else None  # noqa: SIM115
@@ -208,6 +211,8 @@ def main() -> int:
         stack = start_stack(ports)
     except (UnsafeSettings, UnsafeApi) as error:
         print(f"error: {error}", file=sys.stderr)
+    except ModelUnusable as error:
+        print(f"cannot start: {error}", file=sys.stderr)
         return 1
     print(
         "\nThe TOH assistant is running:\n"

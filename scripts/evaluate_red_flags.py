@@ -5,8 +5,8 @@ rules and the learned screen), and the intent it ends up with is scored by
 ``bot.safety.evaluation``: recall per tier and per flag with the exact upper 95% bound of the
 missed rate, calm messages escalated, and every miss listed. `make eval` runs it.
 
-Usage: .venv/bin/python scripts/evaluate_red_flags.py [--model models/toh.tar.gz]
-                                                      [--sets tests/safety/blind/redflags_blind.yml ...]
+Usage: .venv/bin/python scripts/evaluate_red_flags.py [--model models/toh.tar.gz] [--sets FILE ...]
+(default set: the blind set, tests/safety/blind/redflags_blind.yml)
 """
 from __future__ import annotations
 

@@ -4,7 +4,9 @@
   "/greet{...}" as an intent and skip the NLU pipeline (and so red-flag screening). Only the exact
   payloads of our own buttons (``/faq_duration``…) pass as intents.
 - Control characters and NUL bytes are dropped; very long text is cut to ``MAX_CHARS`` (the
-  head is kept: that is what the red-flag screen and the classifier read).
+  head is kept: that is what the classifier reads). ``Inbound.whole`` keeps up to
+  ``SCREEN_CHARS`` of it, cleaned the same way, for the channel's own red-flag screen: a red flag
+  anywhere in a long message still escalates (see ``bot.channels.gate``).
 - A turn that produced no reply gets the "temporarily unavailable" message: never silence.
 """
 
@@ -17,8 +19,8 @@ from dataclasses import dataclass
 from bot.topics import FAQ_TOPICS
 
 MAX_CHARS = 2000
-# Only the head is kept, so only the head is scanned: a megabyte of text costs no more than this.
-_SCAN_CHARS = 4 * MAX_CHARS
+# What the channel screens for red flags; a REST body is at most 64 KiB, so this is all of it.
+SCREEN_CHARS = 64 * 1024
 BUTTON_PAYLOAD = re.compile(
     r"^/("
     + "|".join(f"faq_{topic}" for topic in FAQ_TOPICS)
@@ -38,6 +40,12 @@ class Inbound:
     empty: bool = False
     truncated: bool = False
     was_command: bool = False
+    whole: str = ""  # the cleaned text up to SCREEN_CHARS; same as ``text`` when not truncated
+
+    @property
+    def screen_text(self) -> str:
+        """What a red-flag screen should read: the whole message, not just its head."""
+        return self.whole or self.text
 
 
 # Format characters that carry meaning: zero-width (non-)joiners spell Persian, Indic scripts and
@@ -53,11 +61,11 @@ def _printable(raw: str) -> str:
 def clean_inbound(raw: object) -> Inbound:
     """Normalise what a patient sent into text Rasa can safely parse."""
     if isinstance(raw, bytes | bytearray):
-        raw = bytes(raw[: 4 * _SCAN_CHARS]).decode("utf-8", errors="replace")
+        raw = bytes(raw[: 4 * SCREEN_CHARS]).decode("utf-8", errors="replace")
     if not isinstance(raw, str):
         return Inbound(text="", empty=True)
-    cut_before_scan = len(raw) > _SCAN_CHARS
-    text = _printable(raw[:_SCAN_CHARS])
+    cut_before_scan = len(raw) > SCREEN_CHARS
+    text = _printable(raw[:SCREEN_CHARS])
     if not text:
         return Inbound(text="", empty=True)
     if BUTTON_PAYLOAD.match(text):
@@ -66,7 +74,12 @@ def clean_inbound(raw: object) -> Inbound:
     if was_command:
         text = _LEADING_SLASHES.sub("", text) or "help"
     truncated = cut_before_scan or len(text) > MAX_CHARS
-    return Inbound(text=text[:MAX_CHARS], truncated=truncated, was_command=was_command)
+    return Inbound(
+        text=text[:MAX_CHARS],
+        truncated=truncated,
+        was_command=was_command,
+        whole=text if truncated else "",
+    )
 
 
 def unavailable_text(fetch: object = None) -> str:

@@ -3,8 +3,13 @@
 Same URL, request and answer (a JSON list of messages) as Rasa's ``RestInput``, with the patient
 channel rules on top:
 
-- the message goes through ``clean_inbound``; an empty one is answered with ``empty_message``
-  without calling Rasa;
+- a body over ``MAX_BODY_BYTES`` is refused with a JSON 413; a body that is not a JSON object
+  with a ``sender`` gets a JSON 400 (415 when it is not JSON and not sent as JSON);
+- the message goes through the channel's ``InboundGate`` (``bot.channels.gate``): an empty one is
+  answered with ``empty_message``, a long or non-English one (with no red flag anywhere in it)
+  with ``too_long`` / ``other_language`` (stored in the conversation), one over an abuse limit
+  with ``rate_limited`` / ``conversation_cap``; a typed ``/faq_...`` is an intent only if the
+  bot offered that button;
 - ``input_channel`` is always ``rest``, whatever the client says (actions pick the wording by it);
 - the patient's text is never logged (Rasa's ``RestInput`` logs it when a turn fails);
 - a turn that produced no message (action server down, Rasa error, timeout) is answered with
@@ -14,6 +19,8 @@ channel rules on top:
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +30,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.inbound import clean_inbound
+from bot.channels.conversations import Conversations, RasaConversations, record_safely
+from bot.channels.gate import Decision, InboundGate
+from bot.channels.inbound import unavailable_text
 from bot.channels.turns import (
     DEFAULT_TURN_TIMEOUT,
     UNAVAILABLE,
@@ -33,8 +42,17 @@ from bot.channels.turns import (
 )
 from bot.wiring import Services
 
+logger = logging.getLogger(__name__)
+
 CHANNEL = "rest"
 MAX_SENDER_CHARS = 255  # Rasa's SQL tracker store keys conversations by a 255-char sender id
+MAX_BODY_BYTES = 64 * 1024  # a message is at most 2,000 characters; this leaves room for JSON
+ConversationsOf = Callable[[Request], Conversations]
+
+
+def rasa_conversations(request: Request) -> Conversations:
+    """The conversations of the Rasa agent serving ``request``."""
+    return RasaConversations(lambda: request.app.ctx.agent)
 
 
 class WholeMessageCollector(CollectingOutputChannel):
@@ -60,6 +78,11 @@ class WholeMessageCollector(CollectingOutputChannel):
 class BadRequest(ValueError):
     """The request cannot be a patient message; the text is safe to show the client."""
 
+    def __init__(self, message: str, status: int = 400) -> None:
+        """``status``: the HTTP status to answer with (400, 413 or 415)."""
+        super().__init__(message)
+        self.status = status
+
 
 class PatientRestInput(RestInput):
     """Rasa's REST channel with cleaning, no text in logs and a reply to every message."""
@@ -69,10 +92,13 @@ class PatientRestInput(RestInput):
         *,
         turn_timeout: float | None = DEFAULT_TURN_TIMEOUT,
         services_factory: Callable[[], Services] = shared_services,
+        gate: InboundGate | None = None,
+        conversations: ConversationsOf = rasa_conversations,
     ) -> None:
         self.turns = PatientTurns(
-            CHANNEL, turn_timeout=turn_timeout, services_factory=services_factory
+            CHANNEL, turn_timeout=turn_timeout, services_factory=services_factory, gate=gate
         )
+        self.conversations = conversations
 
     @classmethod
     def name(cls) -> str:
@@ -98,8 +124,21 @@ class PatientRestInput(RestInput):
             try:
                 sender, raw, metadata = parse_body(request)
             except BadRequest as error:
-                return response.json({"error": str(error)}, status=400)
-            return response.json(await self.answer(on_new_message, sender, raw, metadata))
+                return response.json({"error": str(error)}, status=error.status)
+            client = client_address(request)
+            try:
+                messages = await self.answer(
+                    on_new_message,
+                    sender,
+                    raw,
+                    metadata,
+                    ip=client,
+                    conversations=self.conversations(request),
+                )
+            except Exception as error:  # noqa: BLE001 - never a 500 to a patient
+                logger.error("%s: answering failed (%s)", CHANNEL, type(error).__name__)
+                messages = [{"recipient_id": sender, "text": unavailable_text()}]
+            return response.json(messages)
 
         return webhook
 
@@ -109,29 +148,73 @@ class PatientRestInput(RestInput):
         sender: str,
         raw: object,
         metadata: dict[str, Any] | None = None,
+        *,
+        ip: str | None = None,
+        conversations: Conversations | None = None,
     ) -> list[dict[str, Any]]:
         """The messages answering one patient message: Rasa's, or one of our own lines."""
-        inbound = clean_inbound(raw)
-        if inbound.empty:
-            return [await self._line(sender, "empty_message")]
+        decision = await self.turns.gate.decide(
+            raw,
+            channel=CHANNEL,
+            sender=self.turns.pseudonym(sender),
+            ip=self.turns.pseudonym(ip) if ip else None,
+            offered=conversations,
+            conversation=sender,
+        )
+        if decision.line is not None:
+            return [await self._own_line(sender, decision, conversations)]
         collector = WholeMessageCollector()
         message = UserMessage(
-            inbound.text, collector, sender, input_channel=CHANNEL, metadata=metadata
+            decision.text, collector, sender, input_channel=CHANNEL, metadata=metadata
         )
         await self.turns.run_for(on_new_message, message)
         messages = list(collector.messages)  # a timed-out turn may still append: answer a copy
         return messages or [await self._line(sender, UNAVAILABLE)]
 
+    async def _own_line(
+        self, sender: str, decision: Decision, conversations: Conversations | None
+    ) -> dict[str, Any]:
+        assert decision.line is not None
+        reply = await self.turns.lines.reply(decision.line, CHANNEL)
+        if decision.store and conversations is not None:
+            await record_safely(
+                conversations, sender, decision.text, reply, reason=decision.line, channel=CHANNEL
+            )
+        return {"recipient_id": sender, **reply}
+
     async def _line(self, sender: str, item_id: str) -> dict[str, Any]:
         return {"recipient_id": sender, "text": await self.turns.line(item_id)}
 
 
+_warned_about_proxy: list[bool] = []
+
+
+def client_address(request: Request) -> str | None:
+    """The patient's IP for the per-IP limit; None when only a proxy's address is known.
+
+    Behind a proxy, set ``SANIC_PROXIES_COUNT`` (Sanic reads it) so Sanic trusts the proxy's
+    ``X-Forwarded-For``. Without it the socket peer is the proxy, shared by every patient: the
+    per-IP limit is then skipped (the per-sender limits still apply), with one warning.
+    """
+    if request.remote_addr:
+        return str(request.remote_addr)
+    if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
+        if not _warned_about_proxy:
+            _warned_about_proxy.append(True)
+            logger.warning("rest: behind a proxy without SANIC_PROXIES_COUNT: no per-IP limit")
+        return None
+    return request.ip or None
+
+
 def parse_body(request: Request) -> tuple[str, object, dict[str, Any] | None]:
     """``(sender, message, metadata)`` from the JSON body; ``BadRequest`` if it is not usable."""
+    if len(request.body or b"") > MAX_BODY_BYTES:
+        raise BadRequest(f"the body is larger than {MAX_BODY_BYTES} bytes", status=413)
     try:
-        body = request.json
-    except Exception as error:  # noqa: BLE001 - Sanic raises its own error for bad JSON
-        raise BadRequest("the body must be a JSON object") from error
+        # Bytes that are not UTF-8 become U+FFFD: the rest of the message is still read.
+        body = json.loads((request.body or b"").decode("utf-8", errors="replace"))
+    except ValueError as error:
+        raise _not_json(request) from error
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
     sender = body.get("sender")
@@ -143,3 +226,10 @@ def parse_body(request: Request) -> tuple[str, object, dict[str, Any] | None]:
         raise BadRequest(f"'sender' is longer than {MAX_SENDER_CHARS} characters")
     metadata = body.get("metadata")
     return sender, body.get("message"), metadata if isinstance(metadata, dict) else None
+
+
+def _not_json(request: Request) -> BadRequest:
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type and "json" not in content_type:
+        return BadRequest("send a JSON object as application/json", status=415)
+    return BadRequest("the body must be a JSON object")

@@ -8,8 +8,11 @@ client on the event loop, and holds the webhook open while Rasa thinks. Here:
    TwiML, and handles the message in a background task;
 2. STOP/START/HELP keywords are answered by us; an opted-out number gets nothing more;
 3. a reply of "2" to a numbered list becomes the second button's payload (state shared by every
-   replica, see ``sms_state``); other text goes through ``clean_inbound``; an empty body gets
-   ``empty_message``;
+   replica, see ``sms_state``); other text goes through the channel's ``InboundGate``
+   (``bot.channels.gate``): an empty body gets ``empty_message``, a typed ``/faq_...`` is plain
+   text, a long or non-English one with no red flag anywhere in it gets ``too_long`` /
+   ``other_language`` (stored in the conversation), one over the per-number limits gets
+   ``rate_limited`` / ``conversation_cap``; a webhook body over ``MAX_BODY_BYTES`` is a 413;
 4. Rasa's messages for the turn (``sms_text`` wording: the output channel is named ``sms``) are
    collected, cut to two segments each, buttons turned into "Reply 1 for ..., 2 for ...", and
    sent through ``TwilioMessages`` (retries, no blocking). A turn with no message gets
@@ -35,7 +38,8 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from bot.channels import sms_text
-from bot.channels.inbound import clean_inbound
+from bot.channels.conversations import Conversations, RasaConversations, record_safely
+from bot.channels.gate import Decision, InboundGate
 from bot.channels.sms_state import SmsState
 from bot.channels.turns import UNAVAILABLE, OnNewMessage, PatientTurns, shared_services
 from bot.channels.twilio_api import DEFAULT_API_BASE, TwilioAccount, TwilioMessages
@@ -51,6 +55,13 @@ PLACEHOLDER_SID = "AC" + "x" * 32
 PLACEHOLDER_TOKEN = "placeholder-auth-token"
 PLACEHOLDER_NUMBER = "+15550100000"
 DEFAULT_TURN_TIMEOUT = 120.0  # the webhook is already answered: give Rasa time
+MAX_BODY_BYTES = 64 * 1024  # Twilio posts at most 1,600 characters of text
+ConversationsOf = Callable[[Request], Conversations]
+
+
+def rasa_conversations(request: Request) -> Conversations:
+    """The conversations of the Rasa agent serving ``request``."""
+    return RasaConversations(lambda: request.app.ctx.agent)
 
 
 @dataclass(frozen=True)
@@ -108,12 +119,15 @@ class SmsInput(InputChannel):
         services_factory: Callable[[], Services] = shared_services,
         sender: TwilioMessages | None = None,
         turn_timeout: float | None = DEFAULT_TURN_TIMEOUT,
+        gate: InboundGate | None = None,
+        conversations: ConversationsOf = rasa_conversations,
     ) -> None:
         self.account = account
         self.webhook_url = webhook_url or None
         self.turns = PatientTurns(
-            CHANNEL, turn_timeout=turn_timeout, services_factory=services_factory
+            CHANNEL, turn_timeout=turn_timeout, services_factory=services_factory, gate=gate
         )
+        self.conversations = conversations
         self._sender = sender or TwilioMessages(account)
         self._validator = RequestValidator(account.auth_token)
         self._state: SmsState | None = None
@@ -163,6 +177,8 @@ class SmsInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                return response.text("request body too large", status=413)
             form = twilio_form(request)
             if not self.signed_by_twilio(request, form):
                 logger.warning("sms: refused a webhook call with a missing or wrong signature")
@@ -170,7 +186,8 @@ class SmsInput(InputChannel):
             inbound = inbound_of(form)
             if inbound is None:
                 return response.text("missing From", status=400)
-            self._in_background(self.handle(inbound, on_new_message))
+            conversations = self.conversations(request)
+            self._in_background(self.handle(inbound, on_new_message, conversations))
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         @webhook.listener("before_server_stop")
@@ -203,7 +220,12 @@ class SmsInput(InputChannel):
         if not task.cancelled() and task.exception() is not None:
             logger.error("sms: handling failed (%s)", type(task.exception()).__name__)
 
-    async def handle(self, inbound: IncomingSms, on_new_message: OnNewMessage) -> None:
+    async def handle(
+        self,
+        inbound: IncomingSms,
+        on_new_message: OnNewMessage,
+        conversations: Conversations | None = None,
+    ) -> None:
         """Everything after the webhook answered: keywords, choices, Rasa, sending."""
         contact = self.contact_of(inbound.phone)
         keyword = sms_text.keyword_of(inbound.body)
@@ -218,18 +240,23 @@ class SmsInput(InputChannel):
         elif keyword is sms_text.Keyword.HELP:
             await self._send(inbound.phone, contact, [await self._line("sms_help")])
         else:
-            await self._converse(inbound, contact, on_new_message)
+            await self._converse(inbound, contact, on_new_message, conversations)
 
     async def _converse(
-        self, inbound: IncomingSms, contact: str, on_new_message: OnNewMessage
+        self,
+        inbound: IncomingSms,
+        contact: str,
+        on_new_message: OnNewMessage,
+        conversations: Conversations | None,
     ) -> None:
         text = await self._chosen_payload(contact, inbound.body)
         if text is None:
-            cleaned = clean_inbound(inbound.body)
-            if cleaned.empty:
-                await self._send(inbound.phone, contact, [await self._line("empty_message")])
+            # No ``offered``: on SMS a payload comes only as a number, never typed.
+            decision = await self.turns.gate.decide(inbound.body, channel=CHANNEL, sender=contact)
+            if decision.line is not None:
+                await self._own_line(inbound.phone, contact, decision, conversations)
                 return
-            text = cleaned.text
+            text = decision.text
         output = SmsOutput()
         message = UserMessage(
             text, output, contact, input_channel=CHANNEL, message_id=inbound.message_sid
@@ -239,6 +266,21 @@ class SmsInput(InputChannel):
         if await self._opted_out(contact):  # STOP arrived while Rasa was thinking
             return
         await self._send(inbound.phone, contact, output.bodies or [await self._line(UNAVAILABLE)])
+
+    async def _own_line(
+        self,
+        phone: str,
+        contact: str,
+        decision: Decision,
+        conversations: Conversations | None,
+    ) -> None:
+        assert decision.line is not None
+        reply = await self.turns.lines.reply(decision.line, CHANNEL)
+        if decision.store and conversations is not None:
+            await record_safely(
+                conversations, contact, decision.text, reply, reason=decision.line, channel=CHANNEL
+            )
+        await self._send(phone, contact, [sms_text.cut(str(reply["text"]))])
 
     def contact_of(self, phone: str) -> str:
         """The pseudonym that stands for ``phone`` everywhere (Rasa, state, logs)."""

@@ -5,8 +5,9 @@
 - ``ChannelLines`` fetches the lines a channel sends on its own (``empty_message``,
   ``unavailable``, ``sms_help``…) from the content store, with a fixed fallback when the store is
   unreachable. The store is connected on first use, not at import.
-- ``PatientTurns`` is what each patient channel (REST, socket.io, SMS) holds to do both: its
-  timeout, the process's services, its lines, and a log label that never shows who is writing.
+- ``PatientTurns`` is what each patient channel (REST, SMS) holds to do both: its
+  timeout, the process's services, its lines, its ``InboundGate`` (bad input, abuse limits,
+  whole-text red-flag screen) and a log label that never shows who is writing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 
+from bot.channels.gate import InboundGate
 from bot.channels.inbound import unavailable_text
+from bot.channels.limits import AbuseLimits, Counter, counter_for, policy_of
 from bot.privacy import pseudonym
 from bot.replies import ReplyService
 from bot.wiring import Services
@@ -36,6 +39,13 @@ FALLBACK_LINES = {
     "In an emergency, call 911. Reply STOP to stop.",
     "sms_stop": "You will get no more messages from us. Reply START to resume.",
     "sms_start": "You are subscribed again. Reply HELP for help or STOP to stop.",
+    "too_long": "Your message was very long. Please ask one short question at a time. "
+    "If this is urgent, call 911.",
+    "other_language": "Sorry, I can only answer in English. If this is an emergency, call 911. "
+    "/ Lo siento, solo puedo responder en inglés. Si es una emergencia, llame al 911.",
+    "rate_limited": "Please wait a minute, then ask again. If this is urgent, call 911.",
+    "conversation_cap": "We have talked a lot today. Please call your clinic for more help. "
+    "If this is urgent, call 911.",
 }
 UNAVAILABLE = "unavailable"
 DEFAULT_TURN_TIMEOUT = 30.0
@@ -47,6 +57,12 @@ _orphans: set[asyncio.Future[Any]] = set()
 def shared_services() -> Services:
     """One ``Services`` for every channel of this process, built on first use."""
     return Services()
+
+
+@lru_cache(maxsize=4)
+def shared_counter(redis_url: str | None) -> Counter:
+    """One abuse-limit counter per process (per Redis URL), built on first use."""
+    return counter_for(redis_url)
 
 
 async def run_turn(
@@ -113,6 +129,18 @@ class ChannelLines:
     def _fetch(self, item_id: str, channel: str) -> str:
         return self._reply_service().message(item_id, channel).text
 
+    def reply_now(self, item_id: str, channel: str) -> dict[str, Any]:
+        """The line as a message (``text``, ``content_id``, ``content_version``), blocking."""
+        try:
+            reply = self._reply_service().message(item_id, channel)
+        except Exception:  # noqa: BLE001 - text_now logs it and falls back
+            return {"text": self.text_now(item_id, channel)}
+        return reply.as_message()
+
+    async def reply(self, item_id: str, channel: str) -> dict[str, Any]:
+        """``reply_now`` in a worker thread."""
+        return await asyncio.to_thread(self.reply_now, item_id, channel)
+
     def text_now(self, item_id: str, channel: str) -> str:
         """The line's text for ``channel`` (blocking; run it off the event loop)."""
         if item_id == UNAVAILABLE:
@@ -137,12 +165,27 @@ class PatientTurns:
         *,
         turn_timeout: float | None = DEFAULT_TURN_TIMEOUT,
         services_factory: Callable[[], Services] = shared_services,
+        gate: InboundGate | None = None,
     ) -> None:
-        """``turn_timeout``: seconds before answering ``unavailable`` (None: wait for ever)."""
+        """``turn_timeout``: seconds before answering ``unavailable`` (None: wait for ever).
+
+        ``gate``: the bad-input and abuse-limit gate; by default built on first use, counting
+        in Redis when ``REDIS_URL`` is set.
+        """
         self.channel = channel
         self.timeout = turn_timeout
         self.services_factory = services_factory
         self.lines = ChannelLines(services_factory)
+        self._gate = gate
+
+    @property
+    def gate(self) -> InboundGate:
+        """The gate every message of this channel passes (built on first use)."""
+        if self._gate is None:
+            settings = self.services_factory().settings
+            limits = AbuseLimits(shared_counter(settings.redis_url), policy_of(settings))
+            self._gate = InboundGate(limits=limits)
+        return self._gate
 
     def pseudonym(self, sender: str) -> str:
         """The keyed hash that stands for ``sender`` in logs (and, for SMS, everywhere)."""

@@ -51,7 +51,7 @@ from bot.nlu.minilm import (
     file_sha256,
     model_dir_from_package,
 )
-from bot.nlu.segments import question_part, sentences
+from bot.nlu.segments import question_part
 
 SENTENCE_VECTORS = "toh_sentence_vectors"
 """Message key of the ``MessageVectors`` the featurizer leaves for the red-flag screen."""
@@ -61,14 +61,10 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MessageVectors:
-    """Unscaled MiniLM embeddings of one message: whole, question part, and each sentence.
-
-    ``sentences`` is empty for a one-sentence message (its sentence is the whole message).
-    """
+    """Unscaled MiniLM embeddings of one message: the whole text and its question part."""
 
     whole: np.ndarray
     question: np.ndarray
-    sentences: tuple[np.ndarray, ...]
 
 WORDPIECE = "wordpiece"
 SENTENCE = "sentence"
@@ -195,9 +191,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def _featurize(self, messages: Sequence[Message]) -> None:
         """Encode the messages that have text and tokens; add their features.
 
-        The whole texts and the distinct sentences of the longer ones are encoded once; the
-        question part is one of those sentences. Each message also keeps its unscaled vectors
-        (``SENTENCE_VECTORS``) for the red-flag screen, which reads them instead of encoding again.
+        Each message also keeps its unscaled vectors (``SENTENCE_VECTORS``) for the red-flag
+        screen, which reads them instead of encoding again.
         """
         todo = [m for m in messages if m.get(TEXT) and m.get(TOKENS_NAMES[TEXT])]
         if not todo:
@@ -232,28 +227,21 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 def message_vectors(
     encoder: SentenceEncoder, texts: Sequence[str], wholes: Sequence[np.ndarray] | None = None
 ) -> list[MessageVectors]:
-    """Whole, question-part and per-sentence vectors of each text.
+    """Whole and question-part vectors of each text (the question parts in one batch).
 
     Args:
         encoder: the MiniLM encoder.
         texts: the messages.
         wholes: the texts' own embeddings when already computed (else encoded here).
 
-    The distinct sentences of all multi-sentence texts are encoded in one batch; the question
-    part is one of them.
-
     """
     whole_vectors = list(wholes) if wholes is not None else list(encoder.encode(texts))
-    split = [parts if len(parts) > 1 else [] for parts in map(sentences, texts)]
-    distinct = sorted({part for parts in split for part in parts})
+    parts = [question_part(text) for text in texts]
+    distinct = sorted({part for part, text in zip(parts, texts, strict=True) if part != text})
     encoded = dict(zip(distinct, encoder.encode(distinct), strict=True)) if distinct else {}
     return [
-        MessageVectors(
-            whole=whole,
-            question=encoded.get(question_part(text), whole),
-            sentences=tuple(encoded[part] for part in parts),
-        )
-        for text, parts, whole in zip(texts, split, whole_vectors, strict=True)
+        MessageVectors(whole=whole, question=encoded.get(part, whole) if part != text else whole)
+        for text, part, whole in zip(texts, parts, whole_vectors, strict=True)
     ]
 
 

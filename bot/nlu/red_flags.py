@@ -62,7 +62,7 @@ from bot.replies import (
 )
 from bot.safety.catalog import TIER_RANK, Catalog, load_catalog
 from bot.safety.detector import Finding, RedFlagDetector
-from bot.safety.learned import Assessment, LearnedScreen, candidate_features
+from bot.safety.learned import Decision, LearnedScreen, Scores, decide
 
 logger = logging.getLogger(__name__)
 CATALOG_FILE = "red_flags.yml"
@@ -86,8 +86,7 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
 
         ``catalog``: the red-flag catalog, read when training; ``corpus``: folder of labelled
         training messages; ``validation``: labelled messages the thresholds are chosen on;
-        ``learned``: train and use the learned screen; ``question_weight``: weight of the question
-        sentence's embedding in the learned screen's features; ``regularisation``: inverse
+        ``learned``: train and use the learned screen; ``regularisation``: inverse
         regularisation strength of its logistic regression.
         """
         return {
@@ -95,7 +94,6 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
             "corpus": "data/red_flags/train",
             "validation": "data/red_flags/validation.yml",
             "learned": True,
-            "question_weight": 0.5,
             "regularisation": 4.0,
         }
 
@@ -150,7 +148,6 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
                 corpus=Path(self._config["corpus"]),
                 validation=Path(self._config["validation"]),
                 calm_texts=[m.get(TEXT) for m in training_data.intent_examples if m.get(TEXT)],
-                question_weight=float(self._config["question_weight"]),
                 regularisation=float(self._config["regularisation"]),
             )
         with self._storage.write_to(self._resource) as model_dir:
@@ -187,29 +184,35 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
             raise RuntimeError("RedFlagScreen has no catalog: train or load it first")
         for message in messages:
             live = self._detector.live(message.get(TEXT) or "")
-            assessment = self._assess(message)
-            self._apply(message, live, assessment)
+            scores = self._scores(message)
+            thresholds = self._learned.thresholds if self._learned else None
+            decision = (
+                decide(live[0].tier if live else None, scores, thresholds)
+                if thresholds
+                else Decision(tier=live[0].tier if live else None)
+            )
+            self._apply(message, live, decision)
         return messages
 
-    def _assess(self, message: Message) -> Assessment | None:
+    def _scores(self, message: Message) -> Scores | None:
         """The learned screen's view of the message (None without a screen or vectors)."""
         vectors: MessageVectors | None = message.get(SENTENCE_VECTORS)
         if self._learned is None or vectors is None:
             return None
-        weight = float(self._config.get("question_weight", 0.5))
-        rows = candidate_features(vectors.whole, vectors.question, vectors.sentences, weight)
-        return self._learned.assess(rows)
+        return self._learned.score_text(message.get(TEXT) or "", vectors.whole, vectors.question)
 
-    def _apply(self, message: Message, live: list[Finding], assessment: Assessment | None) -> None:
+    def _apply(self, message: Message, live: list[Finding], decision: Decision) -> None:
         catalog = self._detector.catalog if self._detector else None
-        learned = _learned_findings(catalog, assessment, message) if catalog else []
-        findings = _merge(live, learned)
-        if findings:
-            escalate(message, findings)
-        elif assessment is not None and assessment.ask and catalog is not None:
-            candidates = _flag_findings(catalog, assessment.flags, "urgent", message)
-            override(message, CHECK_INTENT, [_entity(f, CHECK_ENTITY) for f in candidates])
-        elif assessment is not None and assessment.soon:
+        if catalog is None:
+            return
+        text = message.get(TEXT) or ""
+        if decision.tier:
+            learned = _flag_findings(catalog, decision.model_flags, decision.tier, text)
+            escalate(message, _merge(live, learned, decision.tier, catalog, text))
+        elif decision.ask:
+            named = live or _flag_findings(catalog, decision.model_flags, "urgent", text)
+            override(message, CHECK_INTENT, [_entity(f, CHECK_ENTITY) for f in named[:2]])
+        elif decision.soon:
             override(message, CARE_TEAM_SOON_INTENT, [])
 
 
@@ -219,25 +222,10 @@ def _yaml_files(path: Path) -> list[Path]:
     return [path] if path.is_file() else []
 
 
-def _learned_findings(
-    catalog: Catalog, assessment: Assessment | None, message: Message
-) -> list[Finding]:
-    """Findings for the learned screen's decision: its likeliest flags of the decided tier."""
-    if assessment is None or assessment.tier is None:
-        return []
-    found = _flag_findings(catalog, assessment.flags, assessment.tier, message)
-    if found:
-        return found
-    # The tier's mass is spread over flags none of which stands out: name the tier's first flag.
-    fallback = next(spec.id for spec in catalog.flags if spec.tier == assessment.tier)
-    return _flag_findings(catalog, (fallback,), assessment.tier, message)
-
-
 def _flag_findings(
-    catalog: Catalog, flags: tuple[str, ...], tier: str, message: Message
+    catalog: Catalog, flags: tuple[str, ...], tier: str, text: str
 ) -> list[Finding]:
-    """Whole-message findings for the known ``flags`` of ``tier``."""
-    text = message.get(TEXT) or ""
+    """Whole-message findings for the known ``flags`` of ``tier``, likeliest first."""
     found = []
     for flag_id in flags:
         try:
@@ -248,14 +236,23 @@ def _flag_findings(
             found.append(
                 Finding(spec.id, spec.tier, spec.escalation, text, 0, len(text), "live", spec.label)
             )
-    return found
+    return found[:2]
 
 
-def _merge(rules: list[Finding], learned: list[Finding]) -> list[Finding]:
-    """Rules' findings, then the learned ones for other flags; most severe tier first."""
+def _merge(
+    rules: list[Finding], learned: list[Finding], tier: str, catalog: Catalog, text: str
+) -> list[Finding]:
+    """Rules' findings, then the learned ones for other flags; the decided tier's first.
+
+    When neither names a flag of the decided tier (the model's mass is spread over several), the
+    tier's first catalog flag stands for it, so the escalation text is of that tier.
+    """
     named = {f.flag_id for f in rules}
     merged = rules + [f for f in learned if f.flag_id not in named]
-    return sorted(merged, key=lambda f: TIER_RANK[f.tier])
+    if not any(f.tier == tier for f in merged):
+        first = next(spec.id for spec in catalog.flags if spec.tier == tier)
+        merged += _flag_findings(catalog, (first,), tier, text)
+    return sorted(merged, key=lambda f: (f.tier != tier, TIER_RANK[f.tier]))
 
 
 def escalate(message: Message, live: list[Finding]) -> None:

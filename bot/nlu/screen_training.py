@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
-from bot.nlu.featurizers import MessageVectors, message_vectors
+from bot.nlu.featurizers import message_vectors
 from bot.nlu.minilm import SentenceEncoder
 from bot.safety.catalog import Catalog
 from bot.safety.corpus import NONE, LabelledMessage, deduplicated, load_corpus
 from bot.safety.detector import RedFlagDetector
-from bot.safety.learned import LearnedScreen, candidate_features, message_features
+from bot.safety.learned import LearnedScreen, Scores
 from bot.safety.training import RecallTargets, choose_thresholds, fit_screen
 
 logger = logging.getLogger(__name__)
@@ -44,48 +43,56 @@ def train_learned_screen(
     corpus: Path,
     validation: Path,
     calm_texts: Sequence[str],
-    question_weight: float,
     regularisation: float,
     encoder: SentenceEncoder | None = None,
     targets: RecallTargets | None = None,
 ) -> LearnedScreen:
     """Fit the screen on ``corpus`` (+ calm texts), then choose thresholds on ``validation``."""
     encoder = encoder or SentenceEncoder.from_package(blas_threads=None)
-    train = training_messages(corpus, calm_texts, detector)
-    features = np.vstack(
-        [
-            message_features(v.whole, v.question, question_weight)
-            for v in message_vectors(encoder, [m.text for m in train])
-        ]
-    )
     flag_tiers = {spec.id: spec.tier for spec in catalog.flags}
-    _check_labels(train, flag_tiers)
+    train = [
+        _with_catalog_tier(m, flag_tiers)
+        for m in training_messages(corpus, calm_texts, detector)
+    ]
+    vectors = message_vectors(encoder, [m.text for m in train])
     screen = fit_screen(
-        features, [m.label for m in train], flag_tiers, regularisation=regularisation
+        [m.text for m in train], [v.whole for v in vectors], [v.question for v in vectors],
+        [m.label for m in train], flag_tiers, regularisation=regularisation,
     )
     held = load_corpus([validation])
-    rows = validation_candidates(encoder, held, question_weight)
-    ruled = [bool(detector.live(m.text)) for m in held]
-    screen.thresholds = choose_thresholds(screen, rows, held, ruled, targets)
-    logger.info("learned red-flag screen: %d messages, thresholds %s", len(train), screen.thresholds)
+    rules = [rules_tier(detector, m.text) for m in held]
+    outcome = choose_thresholds(validation_scores(screen, encoder, held), held, rules, targets)
+    screen.thresholds = outcome.thresholds
+    logger.info(
+        "learned red-flag screen: %d training messages; on validation %d missed, %d calm "
+        "escalated, %d calm asked; %s", len(train), outcome.missed, outcome.calm_escalated,
+        outcome.calm_asked, outcome.thresholds,
+    )
     return screen
 
 
-def validation_candidates(
-    encoder: SentenceEncoder, messages: Sequence[LabelledMessage], question_weight: float
-) -> list[np.ndarray]:
-    """Each message's feature rows as the screen scores them at run time."""
-    vectors: list[MessageVectors] = message_vectors(encoder, [m.text for m in messages])
-    return [
-        candidate_features(v.whole, v.question, v.sentences, question_weight) for v in vectors
-    ]
+def validation_scores(
+    screen: LearnedScreen, encoder: SentenceEncoder, messages: Sequence[LabelledMessage]
+) -> list[Scores]:
+    """The screen's scores for each message, from the vectors the pipeline would compute."""
+    vectors = message_vectors(encoder, [m.text for m in messages])
+    features = screen.features(
+        [m.text for m in messages], [v.whole for v in vectors], [v.question for v in vectors]
+    )
+    return screen.scores(features)
 
 
-def _check_labels(messages: Sequence[LabelledMessage], flag_tiers: dict[str, str]) -> None:
-    """Every escalating message names a catalog flag of its own tier."""
-    for message in messages:
-        if message.must_escalate and flag_tiers.get(message.flag) != message.tier:
-            raise ValueError(
-                f"corpus message {message.text[:60]!r}: flag {message.flag!r} is not a "
-                f"{message.tier} flag of the catalog"
-            )
+def rules_tier(detector: RedFlagDetector, text: str) -> str | None:
+    """The most severe tier among the rules' live findings, or None."""
+    live = detector.live(text)
+    return live[0].tier if live else None
+
+
+def _with_catalog_tier(message: LabelledMessage, flag_tiers: dict[str, str]) -> LabelledMessage:
+    """An escalating message takes its flag's tier from the catalog (writers' slips aside)."""
+    if not message.must_escalate:
+        return message
+    tier = flag_tiers.get(message.flag)
+    if tier is None:
+        raise ValueError(f"corpus message {message.text[:60]!r}: unknown flag {message.flag!r}")
+    return replace(message, tier=tier)

@@ -115,7 +115,9 @@ class SafetyReport:
         escalated = len(self.calm_escalated())
         asked = sum(o == CHECK for _, o in calm)
         soon = [(m, o) for m, o in self.results if m.tier == SOON]
-        soon_ok = sum(o in (CARE_TEAM_SOON, CHECK) or o.startswith(ESCALATE_PREFIX) for _, o in soon)
+        soon_ok = sum(
+            o in (CARE_TEAM_SOON, CHECK) or o.startswith(ESCALATE_PREFIX) for _, o in soon
+        )
         share = escalated / max(len(calm), 1)
         return [
             f"calm (must not escalate): {len(calm)}; escalated {escalated} ({share:.1%}, "
@@ -138,7 +140,9 @@ def outcome_of(parsed: dict) -> str:
     return str((parsed.get("intent") or {}).get("name") or "")
 
 
-def report_for(name: str, messages: Sequence[LabelledMessage], outcomes: Sequence[str]) -> SafetyReport:
+def report_for(
+    name: str, messages: Sequence[LabelledMessage], outcomes: Sequence[str]
+) -> SafetyReport:
     """A report from parallel lists of messages and outcomes."""
     report = SafetyReport(name)
     for message, outcome in zip(messages, outcomes, strict=True):

@@ -1,28 +1,32 @@
-"""The learned red-flag screen: a linear classifier over the message's sentence embeddings.
+"""The learned red-flag screen, and how its view and the rules' view make one decision.
 
-It sits beside the rules (``bot.safety.detector``): a message escalates when the rules **or**
-this model fire. The model is a multinomial logistic regression over the same MiniLM embedding
-the NLU pipeline computes for the message (whole message + its question sentence), with one class
-per red flag, one for "not improving" and one for "none". A message is scored as a whole and
-sentence by sentence (each sentence as if it were a message of its own), and each tier keeps its
-highest probability, so a flag in the fifth sentence of a long story is not averaged away.
+The screen is a multinomial logistic regression with one class per red flag, one for "not
+improving" and one for "none". Its features are the MiniLM embedding the NLU pipeline already
+computed for the message (whole message, then its question sentence, weighted) beside TF-IDF
+word and character n-grams of the text, which carry the small words embeddings blur ("no",
+"last year", "hay"). It is trained on ``data/red_flags/train`` and its thresholds are chosen for
+recall on ``data/red_flags/validation.yml`` (``bot.safety.training``).
 
-Decisions use thresholds chosen on a validation set for recall (``choose_thresholds``):
+``decide`` combines it with the rules (``bot.safety.detector``):
 
-* crisis or emergency at or above their own (low) thresholds escalate at once;
-* any escalation tier at or above ``escalate`` escalates with the most likely tier;
-* between ``ask`` and ``escalate`` the assistant asks one yes/no question, unless the most likely
-  tier is crisis or emergency, which never wait;
-* ``soon`` (pain not improving) gets a gentler "tell your care team" line.
+* the rules fire on a crisis or emergency flag → escalate, whatever the model says;
+* the rules fire on an urgent flag → escalate, unless the model is nearly sure the message is
+  calm ("falls under Medicare", "hay fever"): then ask one yes/no question instead;
+* the model's crisis or emergency probability reaches its threshold → escalate at once;
+* its probability of any red flag reaches ``escalate`` → escalate with its likeliest tier;
+* between ``ask`` and ``escalate`` → ask one yes/no question, unless the likeliest tier is crisis
+  or emergency, which never wait;
+* "not improving" reaches ``soon`` → the gentler "tell your care team" line.
 
-Pure numpy at run time (no scikit-learn import when screening), no Rasa, no spaCy.
+No Rasa, no spaCy; scikit-learn only for the TF-IDF vectorisers.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,38 +34,98 @@ from bot.safety.corpus import ESCALATION_TIERS, NONE_LABEL, SOON, SOON_LABEL
 
 MODEL_FILE = "learned_screen.npz"
 META_FILE = "learned_screen.json"
+VECTORIZERS_FILE = "learned_screen_ngrams.joblib"
 NEVER_WAIT = ("crisis", "emergency")
+TIER_ORDER = {"emergency": 0, "crisis": 1, "urgent": 2}
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Probability thresholds of the learned screen (see the module docstring)."""
+    """Probability thresholds (see the module docstring)."""
 
     escalate: float = 0.5
-    ask: float = 0.3
+    ask: float = 0.25
     crisis: float = 0.3
     emergency: float = 0.4
     soon: float = 0.5
+    calm: float = 0.05
+    """Below this probability of any red flag, an urgent rule match asks instead of escalating."""
 
 
 @dataclass(frozen=True)
-class Assessment:
-    """What the learned screen makes of one message."""
+class Scores:
+    """The learned screen's view of one message."""
+
+    tiers: Mapping[str, float]
+    """Probability per tier (``emergency``, ``crisis``, ``urgent``, ``soon``)."""
+    flags: tuple[tuple[str, str], ...]
+    """``(flag, tier)`` from likeliest down (flags with probability ≥ 0.05)."""
+
+    @property
+    def escalate(self) -> float:
+        """Probability of any escalation tier."""
+        return float(sum(self.tiers[t] for t in ESCALATION_TIERS))
+
+    @property
+    def likeliest_tier(self) -> str:
+        """The escalation tier with the highest probability."""
+        return max(ESCALATION_TIERS, key=lambda tier: self.tiers[tier])
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with a message, from the rules and the learned screen together."""
 
     tier: str | None = None
-    """Escalation tier to use now (``emergency``, ``crisis``, ``urgent``), or None."""
+    """Escalate now at this tier (``emergency``, ``crisis``, ``urgent``), or None."""
     ask: bool = False
-    """Unsure: ask one yes/no question before escalating (urgent only)."""
+    """Ask one yes/no question first (urgent only)."""
     soon: bool = False
-    """Pain not improving: add the "tell your care team soon" line."""
-    flags: tuple[str, ...] = ()
-    """Most likely red flags behind the decision, most likely first."""
-    scores: Mapping[str, float] = field(default_factory=dict)
-    """Highest probability per tier (and ``escalate``: of any escalation tier) over the parts."""
+    """Add the "tell your care team soon" line."""
+    model_flags: tuple[str, ...] = ()
+    """The learned screen's flags behind the decision, likeliest first."""
+
+
+def decide(rules_tier: str | None, scores: Scores | None, t: Thresholds) -> Decision:
+    """One decision from the rules' most severe live tier and the learned screen's scores."""
+    if scores is None:
+        return Decision(tier=rules_tier)
+    model_tier = _model_tier(scores, t)
+    flags = _flags_of(scores, model_tier) if model_tier else ()
+    if rules_tier in NEVER_WAIT or (rules_tier and scores.escalate >= t.calm):
+        return Decision(tier=_most_severe(rules_tier, model_tier), model_flags=flags)
+    if model_tier:
+        return Decision(tier=model_tier, model_flags=flags)
+    if rules_tier or scores.escalate >= t.ask:
+        return Decision(ask=True, model_flags=_flags_of(scores, "urgent"))
+    return Decision(soon=scores.tiers[SOON] >= t.soon)
+
+
+def _model_tier(scores: Scores, t: Thresholds) -> str | None:
+    if scores.tiers["emergency"] >= t.emergency:
+        return "emergency"
+    if scores.tiers["crisis"] >= t.crisis:
+        return "crisis"
+    if scores.escalate >= t.escalate:
+        return scores.likeliest_tier
+    if scores.escalate >= t.ask and scores.likeliest_tier in NEVER_WAIT:
+        return scores.likeliest_tier
+    return None
+
+
+def _flags_of(scores: Scores, tier: str) -> tuple[str, ...]:
+    """The likeliest flags of ``tier`` (of any tier when none of it stands out)."""
+    of_tier = tuple(flag for flag, flag_tier in scores.flags if flag_tier == tier)
+    return of_tier or tuple(flag for flag, _ in scores.flags)
+
+
+def _most_severe(a: str | None, b: str | None) -> str | None:
+    tiers = [tier for tier in (a, b) if tier]
+    return min(tiers, key=TIER_ORDER.__getitem__) if tiers else None
 
 
 class LearnedScreen:
-    """A trained linear screen: weights, classes, each flag's tier and the thresholds."""
+    """A trained screen: n-gram vectorisers, weights, classes, flags' tiers, thresholds."""
 
     def __init__(
         self,
@@ -69,17 +133,21 @@ class LearnedScreen:
         coef: np.ndarray,
         intercept: np.ndarray,
         flag_tiers: Mapping[str, str],
+        vectorizers: Sequence[Any] = (),
+        *,
+        question_weight: float = 0.5,
+        ngram_weight: float = 2.0,
         thresholds: Thresholds | None = None,
     ) -> None:
         self.classes = tuple(classes)
         self.coef = np.asarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float32)
         self.flag_tiers = dict(flag_tiers)
+        self.vectorizers = tuple(vectorizers)
+        self.question_weight = question_weight
+        self.ngram_weight = ngram_weight
         self.thresholds = thresholds or Thresholds()
-        self._tier_masks = {
-            tier: np.array([self.tier_of(c) == tier for c in self.classes])
-            for tier in (*ESCALATION_TIERS, SOON)
-        }
+        self._tiers = [self.tier_of(label) for label in self.classes]
 
     def tier_of(self, label: str) -> str | None:
         """The tier a class stands for (None for ``none``)."""
@@ -87,96 +155,78 @@ class LearnedScreen:
             return SOON
         return None if label == NONE_LABEL else self.flag_tiers.get(label)
 
-    @property
-    def dimension(self) -> int:
-        """Length of the feature vector the screen reads."""
-        return int(self.coef.shape[1])
+    def features(
+        self, texts: Sequence[str], wholes: Sequence[np.ndarray], questions: Sequence[np.ndarray]
+    ) -> Any:
+        """Feature rows (sparse): embeddings, then the n-gram counts of each text."""
+        import scipy.sparse as sparse
 
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        dense = np.vstack(
+            [
+                np.concatenate([w, q * self.question_weight])
+                for w, q in zip(wholes, questions, strict=True)
+            ]
+        ).astype(np.float32)
+        blocks = [sparse.csr_matrix(dense)]
+        blocks += [v.transform(list(texts)) * self.ngram_weight for v in self.vectorizers]
+        return sparse.hstack(blocks, format="csr")
+
+    def probabilities(self, features: Any) -> np.ndarray:
         """Class probabilities, one row per feature row (softmax of the linear scores)."""
-        logits = np.atleast_2d(features).astype(np.float32) @ self.coef.T + self.intercept
+        logits = np.asarray(features @ self.coef.T) + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
 
-    def scores(self, features: np.ndarray) -> tuple[dict[str, float], tuple[str, ...]]:
-        """Each tier's highest probability over the parts, and the flags ranked by probability."""
-        probs = self.probabilities(features)
-        escalating = np.zeros(len(probs))
-        scores = {}
-        for tier, mask in self._tier_masks.items():
-            per_part = probs[:, mask].sum(axis=1)
-            scores[tier] = float(per_part.max())
-            if tier in ESCALATION_TIERS:
-                escalating += per_part
-        scores["escalate"] = float(escalating.max())
-        best = probs.max(axis=0)
-        order = np.argsort(-best)
-        flags = tuple(
-            self.classes[i] for i in order
-            if self.tier_of(self.classes[i]) in ESCALATION_TIERS and best[i] >= 0.05
-        )
-        return scores, flags
+    def scores(self, features: Any) -> list[Scores]:
+        """Each row's probability per tier and its likeliest red flags."""
+        return [self._row_scores(row) for row in self.probabilities(features)]
 
-    def assess(self, features: np.ndarray) -> Assessment:
-        """Decide for one message from its parts' feature rows (``candidate_features``)."""
-        scores, flags = self.scores(features)
-        t = self.thresholds
-        tier = _tier_now(scores, t)
-        ask = tier is None and scores["escalate"] >= t.ask
-        soon = tier is None and not ask and scores[SOON] >= t.soon
-        ranked = tuple(f for f in flags if tier is None or self.tier_of(f) == tier) or flags
-        return Assessment(tier=tier, ask=ask, soon=soon, flags=ranked[:3], scores=scores)
+    def _row_scores(self, probs: np.ndarray) -> Scores:
+        tiers = {tier: 0.0 for tier in (*ESCALATION_TIERS, SOON)}
+        for tier, p in zip(self._tiers, probs, strict=True):
+            if tier:
+                tiers[tier] += float(p)
+        order = np.argsort(-probs)
+        flags = tuple(
+            (self.classes[i], str(self._tiers[i])) for i in order
+            if self._tiers[i] in ESCALATION_TIERS and probs[i] >= 0.05
+        )
+        return Scores(tiers=tiers, flags=flags)
+
+    def score_text(self, text: str, whole: np.ndarray, question: np.ndarray) -> Scores:
+        """The scores of one message."""
+        return self.scores(self.features([text], [whole], [question]))[0]
 
     # --- persistence -------------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
-        """Write the weights (``.npz``) and the classes, tiers and thresholds (``.json``)."""
+        """Write the weights, the vectorisers and the classes, tiers and thresholds."""
+        import joblib
+
         np.savez_compressed(folder / MODEL_FILE, coef=self.coef, intercept=self.intercept)
+        joblib.dump(list(self.vectorizers), folder / VECTORIZERS_FILE)
         meta = {
             "classes": list(self.classes),
             "flag_tiers": self.flag_tiers,
+            "question_weight": self.question_weight,
+            "ngram_weight": self.ngram_weight,
             "thresholds": asdict(self.thresholds),
         }
         (folder / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> LearnedScreen:
-        """The screen saved by ``save`` in ``folder``."""
+        """The screen ``save`` wrote to ``folder``."""
+        import joblib
+
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         with np.load(folder / MODEL_FILE) as arrays:
             coef, intercept = arrays["coef"], arrays["intercept"]
         return cls(
-            meta["classes"], coef, intercept, meta["flag_tiers"], Thresholds(**meta["thresholds"])
+            meta["classes"], coef, intercept, meta["flag_tiers"],
+            joblib.load(folder / VECTORIZERS_FILE),
+            question_weight=meta["question_weight"],
+            ngram_weight=meta["ngram_weight"],
+            thresholds=Thresholds(**meta["thresholds"]),
         )
-
-
-def _tier_now(scores: Mapping[str, float], t: Thresholds) -> str | None:
-    """The tier to escalate to at once, or None."""
-    if scores["emergency"] >= t.emergency:
-        return "emergency"
-    if scores["crisis"] >= t.crisis:
-        return "crisis"
-    if scores["escalate"] >= t.escalate:
-        return max(ESCALATION_TIERS, key=lambda tier: scores[tier])
-    if scores["escalate"] >= t.ask:
-        likeliest = max(ESCALATION_TIERS, key=lambda tier: scores[tier])
-        return likeliest if likeliest in NEVER_WAIT else None
-    return None
-
-
-def message_features(whole: np.ndarray, question: np.ndarray, question_weight: float) -> np.ndarray:
-    """The feature row of one text: its embedding, then its question part's, weighted."""
-    return np.concatenate([whole, question * question_weight]).astype(np.float32)
-
-
-def candidate_features(
-    whole: np.ndarray,
-    question: np.ndarray,
-    sentences: Sequence[np.ndarray],
-    question_weight: float,
-) -> np.ndarray:
-    """Rows to score for one message: the whole message, then each sentence on its own."""
-    rows = [message_features(whole, question, question_weight)]
-    rows += [message_features(s, s, question_weight) for s in sentences]
-    return np.vstack(rows)

@@ -1,93 +1,133 @@
 """Train the learned red-flag screen and choose its thresholds on a validation set, for recall.
 
-Thresholds are chosen for the screen as it runs: rules OR model. A validation message the rules
-already escalate needs nothing from the model; for the others, each threshold is set just low
-enough that the model catches the target share of them (times a safety ``margin``, so text the
-validation set never showed still clears it), never below ``floor``.
+Thresholds are chosen for the screen as it runs: ``bot.safety.learned.decide`` over the rules and
+the model together, simulated on every validation message. The crisis and emergency thresholds
+are set low enough to catch every validation message of their tier the rules miss (times a safety
+``margin``, never below ``floor``); then, on a grid, the ``escalate``/``ask`` pair that keeps the
+missed share at or under ``max_missed`` with the fewest calm messages escalated (ties: fewest
+asked). A question counts as caught for urgent messages only: crisis and emergency never wait.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
-from bot.safety.corpus import ESCALATION_TIERS, LabelledMessage
-from bot.safety.learned import LearnedScreen, Thresholds
+from bot.safety.corpus import NONE, LabelledMessage
+from bot.safety.learned import LearnedScreen, Scores, Thresholds, decide
+
+GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 
 
 @dataclass(frozen=True)
 class RecallTargets:
-    """Share of validation messages (not already caught by the rules) the model must catch."""
+    """What the thresholds must achieve on the validation set."""
 
-    crisis: float = 1.0
-    emergency: float = 1.0
-    escalate: float = 0.99
-    ask: float = 1.0
+    max_missed: float = 0.005
     margin: float = 0.85
-    floor: float = 0.08
+    floor: float = 0.1
     soon: float = 0.5
+    calm: float = 0.05
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Validation results for one set of thresholds."""
+
+    thresholds: Thresholds
+    missed: int
+    calm_escalated: int
+    calm_asked: int
 
 
 def fit_screen(
-    features: np.ndarray,
+    texts: Sequence[str],
+    wholes: Sequence[np.ndarray],
+    questions: Sequence[np.ndarray],
     labels: Sequence[str],
     flag_tiers: Mapping[str, str],
     *,
     regularisation: float = 4.0,
     seed: int = 42,
 ) -> LearnedScreen:
-    """A multinomial logistic regression over ``features`` (one row per message).
+    """Fit the n-gram vectorisers and a multinomial logistic regression on the corpus."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
-    Classes are weighted by inverse frequency, so a flag with 80 messages counts as much as
-    "none" with thousands.
-    """
-    from sklearn.linear_model import LogisticRegression  # only when training
-
-    model = LogisticRegression(
-        C=regularisation, max_iter=3000, class_weight="balanced", random_state=seed
-    )
+    vectorizers = [
+        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+        TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True,
+            max_features=40000,
+        ),
+    ]
+    for vectorizer in vectorizers:
+        vectorizer.fit(list(texts))
+    screen = LearnedScreen((), np.zeros((0, 0)), np.zeros(0), flag_tiers, vectorizers)
+    features = screen.features(texts, wholes, questions)
+    model = LogisticRegression(C=regularisation, max_iter=3000, random_state=seed)
     model.fit(features, list(labels))
-    return LearnedScreen(model.classes_, model.coef_, model.intercept_, flag_tiers)
+    return LearnedScreen(
+        model.classes_, model.coef_, model.intercept_, flag_tiers, vectorizers,
+        question_weight=screen.question_weight, ngram_weight=screen.ngram_weight,
+    )
 
 
 def choose_thresholds(
-    screen: LearnedScreen,
-    candidates: Sequence[np.ndarray],
+    scores: Sequence[Scores],
     messages: Sequence[LabelledMessage],
-    rules_escalate: Sequence[bool],
+    rules_tiers: Sequence[str | None],
     targets: RecallTargets | None = None,
-) -> Thresholds:
-    """Thresholds meeting ``targets`` on the validation ``messages`` (rules OR model)."""
+) -> Outcome:
+    """The thresholds meeting ``targets`` on the validation messages (see the module doc)."""
     targets = targets or RecallTargets()
-    scores = [screen.scores(rows)[0] for rows in candidates]
-    missed = [
-        (message, score)
-        for message, score, ruled in zip(messages, scores, rules_escalate, strict=True)
-        if message.must_escalate and not ruled
+    missed_by_rules = [
+        (m, s) for m, s, r in zip(messages, scores, rules_tiers, strict=True)
+        if m.must_escalate and r is None
     ]
-
-    def pick(tiers: Sequence[str], key: str, target: float) -> float:
-        values = [s[key] for m, s in missed if m.tier in tiers]
-        return _threshold(values, target, targets.margin, targets.floor)
-
-    escalate = pick(ESCALATION_TIERS, "escalate", targets.escalate)
-    return Thresholds(
-        escalate=escalate,
-        ask=min(pick(ESCALATION_TIERS, "escalate", targets.ask), escalate),
-        crisis=pick(("crisis",), "crisis", targets.crisis),
-        emergency=pick(("emergency",), "emergency", targets.emergency),
+    base = Thresholds(
+        crisis=_catch_all([s.tiers["crisis"] for m, s in missed_by_rules if m.tier == "crisis"],
+                          targets),
+        emergency=_catch_all(
+            [s.tiers["emergency"] for m, s in missed_by_rules if m.tier == "emergency"], targets
+        ),
         soon=targets.soon,
+        calm=targets.calm,
     )
+    outcomes = [
+        simulate(replace(base, escalate=high, ask=low), scores, messages, rules_tiers)
+        for high in GRID for low in GRID if low <= high
+    ]
+    allowed = int(np.floor(targets.max_missed * sum(m.must_escalate for m in messages)))
+    good = [o for o in outcomes if o.missed <= allowed] or [min(outcomes, key=_by_missed)]
+    return min(good, key=lambda o: (o.calm_escalated, o.calm_asked, -o.thresholds.escalate))
 
 
-def _threshold(values: Sequence[float], target: float, margin: float, floor: float) -> float:
-    """The highest threshold catching ``target`` of ``values``, times ``margin``, at least ``floor``.
+def simulate(
+    thresholds: Thresholds,
+    scores: Sequence[Scores],
+    messages: Sequence[LabelledMessage],
+    rules_tiers: Sequence[str | None],
+) -> Outcome:
+    """How ``decide`` with ``thresholds`` treats the validation messages."""
+    missed = escalated = asked = 0
+    for message, score, rules in zip(messages, scores, rules_tiers, strict=True):
+        decision = decide(rules, score, thresholds)
+        caught = decision.tier is not None or (decision.ask and message.tier == "urgent")
+        missed += message.must_escalate and not caught
+        escalated += message.tier == NONE and decision.tier is not None
+        asked += message.tier == NONE and decision.ask
+    return Outcome(thresholds, missed, escalated, asked)
 
-    With no values to catch, 0.5 (times the margin).
-    """
+
+def _by_missed(outcome: Outcome) -> Any:
+    return (outcome.missed, outcome.calm_escalated)
+
+
+def _catch_all(values: Sequence[float], targets: RecallTargets) -> float:
+    """A threshold just under the lowest of ``values`` (times the margin), at least ``floor``."""
     if not values:
-        return max(0.5 * margin, floor)
-    ordered = np.sort(np.asarray(values))
-    allowed_misses = int(np.floor((1.0 - target) * len(ordered)))
-    return max(float(ordered[allowed_misses]) * margin, floor)
+        return 0.5
+    return max(float(min(values)) * targets.margin, targets.floor)

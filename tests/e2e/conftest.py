@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels.limits import NO_ABUSE_LIMITS
 from bot.launch import Stack, StackPorts, start_stack
 from bot.wiring import Services
 from tests.conftest import loaded_services, temporary_postgres_database
@@ -66,6 +67,7 @@ def _start(
         "DATABASE_URL": database_url,
         "TRACKER_DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
+        **NO_ABUSE_LIMITS,  # every test talks from 127.0.0.1, as fast as it can
     }
     stack = start_stack(ports, env=env, only=("actions", "rasa"), log_dir=logs)
     try:

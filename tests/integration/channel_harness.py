@@ -25,6 +25,8 @@ from typing import Any
 from rasa.core.channels.channel import InputChannel, UserMessage, register
 from sanic import Sanic
 
+from bot.channels.gate import InboundGate
+from bot.channels.limits import AbuseLimits, LimitPolicy, MemoryCounter
 from bot.config import REPO_ROOT, load_settings
 from bot.content.files import read_items
 from bot.content.importing import import_items
@@ -61,8 +63,14 @@ def copy_content_db(template: Path, target: Path, **settings: Any) -> Services:
     return content_services_at(target, **settings)
 
 
+def fresh_gate(policy: LimitPolicy | None = None) -> InboundGate:
+    """A gate with its own in-memory counts, so one test's messages do not limit another's."""
+    return InboundGate(limits=AbuseLimits(MemoryCounter(), policy))
+
+
 class BotDouble:
-    """Rasa's agent as the channels see it: ``handle_message(UserMessage)``.
+    """Rasa's agent as the channels see it: ``handle_message(UserMessage)``, and its trackers
+    as ``bot.channels.conversations.Conversations`` (``record``, ``offered_payloads``).
 
     Script: ``buttons`` → a question with three buttons; ``silence`` → no message; ``crash…`` →
     raises (quoting the text); ``slow`` → answers after ``slow_seconds``; ``/faq_<topic>`` →
@@ -71,12 +79,32 @@ class BotDouble:
 
     def __init__(self, services: Services) -> None:
         self.received: list[UserMessage] = []
+        self.recorded: list[tuple[str, str, str]] = []  # (sender, text, reason)
+        self.offers: dict[str, set[str]] = {}
         self.slow_seconds = 0.5
         self._replies = ReplyService(services.uow, hash_salt="test-salt")
+
+    async def record(
+        self, sender: str, text: str, reply: dict[str, Any], *, reason: str, channel: str
+    ) -> bool:
+        """Store a message the channel answered itself, as Rasa's tracker would."""
+        self.recorded.append((sender, text, reason))
+        self.offers.pop(sender, None)
+        return True
+
+    async def offered_payloads(self, sender: str) -> set[str]:
+        """The payloads of the buttons sent since the sender's last message."""
+        return set(self.offers.get(sender, set()))
+
+    def stored_texts(self, sender: str) -> list[str]:
+        """Every message of ``sender`` in the conversation: Rasa turns and channel lines."""
+        turns = [m.text or "" for m in self.received if m.sender_id == sender]
+        return turns + [text for who, text, _ in self.recorded if who == sender]
 
     async def handle_message(self, message: UserMessage) -> None:
         """Answer like a tiny assistant would."""
         self.received.append(message)
+        self.offers.pop(message.sender_id, None)
         text, out, sender = message.text or "", message.output_channel, message.sender_id
         channel = out.name()  # what Rasa's NLG is given
         if text == "silence":
@@ -89,6 +117,7 @@ class BotDouble:
             await out.send_response(
                 sender, {"text": "Did you mean one of these?", "buttons": SUGGESTIONS}
             )
+            self.offers[sender] = {str(b["payload"]) for b in SUGGESTIONS}
         elif text.startswith("/faq_"):
             reply = self._replies.topic(text[len("/faq_") :], channel)
             await out.send_response(sender, {"text": reply.text})

@@ -22,6 +22,7 @@ from tests.integration.channel_harness import (
     build_content_db,
     content_services_at,
     copy_content_db,
+    fresh_gate,
     serve,
 )
 
@@ -67,7 +68,12 @@ class Web:
 
 @pytest.fixture
 async def web(services: Services, bot: BotDouble) -> AsyncIterator[Web]:
-    channel = PatientRestInput(turn_timeout=2, services_factory=lambda: services)
+    channel = PatientRestInput(
+        turn_timeout=2,
+        services_factory=lambda: services,
+        conversations=lambda _: bot,
+        gate=fresh_gate(),
+    )
     async with serve([channel], bot) as base_url:
         yield Web(base_url)
 
@@ -84,6 +90,7 @@ async def test_a_message_is_answered_with_a_json_list(web: Web, bot: BotDouble) 
 
 
 async def test_topic_answers_use_the_web_wording(web: Web, services: Services) -> None:
+    await web.say("buttons")
     answer = await web.say("/faq_duration")  # one message per paragraph, as Rasa's REST does
     assert "\n\n".join(message["text"] for message in answer) == text_of(services, "duration")
 
@@ -104,7 +111,14 @@ async def test_a_client_cannot_choose_the_input_channel(web: Web, bot: BotDouble
 
 @pytest.mark.parametrize(
     ("sent", "seen"),
-    [("/deny", "deny"), ('/greet{"x":1}', 'greet{"x":1}'), ("/faq_driving", "/faq_driving")],
+    [
+        ("/deny", "deny"),
+        ('/greet{"x":1}', 'greet{"x":1}'),
+        ("/escalate_emergency", "escalate_emergency"),
+        ("/faq_driving", "faq_driving"),  # a real payload, but no button offered it
+        ("/none_of_these", "none_of_these"),
+        ("/greet", "/greet"),  # the page sends it on opening, unasked
+    ],
 )
 async def test_slash_text_is_plain_text_unless_it_is_our_button(
     web: Web, bot: BotDouble, sent: str, seen: str
@@ -113,12 +127,20 @@ async def test_slash_text_is_plain_text_unless_it_is_our_button(
     assert bot.texts == [seen]
 
 
+async def test_an_offered_button_payload_is_an_intent_once(web: Web, bot: BotDouble) -> None:
+    await web.say("buttons")
+    await web.say("/faq_driving")
+    await web.say("/faq_duration")  # offered by the message before the last one: no longer
+    assert bot.texts == ["buttons", "/faq_driving", "faq_duration"]
+
+
 @pytest.mark.parametrize("message", ["", "   ", None, 42, {"text": "hi"}, ["hi"], "\x00\x1b"])
 async def test_an_empty_or_odd_message_gets_the_empty_message_line(
     web: Web, bot: BotDouble, services: Services, message: Any
 ) -> None:
-    answer = await web.say(message)
-    assert answer == [{"recipient_id": "web-1", "text": text_of(services, "empty_message")}]
+    [answer] = await web.say(message)
+    assert answer["text"] == text_of(services, "empty_message")
+    assert (answer["recipient_id"], answer["content_id"]) == ("web-1", "empty_message")
     assert bot.received == []
 
 
@@ -144,9 +166,10 @@ async def test_a_body_that_is_not_json_is_a_json_400(web: Web) -> None:
     assert status == 400 and "error" in answer
 
 
-async def test_a_huge_message_is_cut(web: Web, bot: BotDouble) -> None:
-    await web.say("pain " * 100_000)
-    assert len(bot.texts[0]) <= 2000
+async def test_a_body_of_megabytes_is_a_json_413(web: Web, bot: BotDouble) -> None:
+    status, answer = await web.post({"sender": "web-1", "message": "pain " * 1_000_000})
+    assert status == 413 and "larger than" in answer["error"]
+    assert bot.received == []
 
 
 @pytest.mark.parametrize("message", ["silence", "crash with my secret hip story"])

@@ -17,6 +17,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.channels import sms_text
+from bot.channels.limits import LimitPolicy
 from bot.channels.sms import PLACEHOLDER_SID, SmsInput
 from bot.channels.sms_state import SmsState
 from bot.channels.twilio_api import TwilioAccount, TwilioMessages
@@ -26,6 +27,7 @@ from tests.integration.channel_harness import (
     BotDouble,
     build_content_db,
     copy_content_db,
+    fresh_gate,
     serve,
 )
 from tests.integration.fake_twilio import FakeTwilio
@@ -118,6 +120,7 @@ def make_channel(
         services_factory=lambda: services,
         sender=TwilioMessages(account, base_delay=0.01, **sender),
         turn_timeout=5,
+        gate=fresh_gate(),
     )
 
 
@@ -127,6 +130,7 @@ async def phone_for(
 ) -> AsyncIterator[tuple[Phone, BotDouble]]:
     channel = make_channel(services, fake, webhook_url=webhook_url, **sender)
     bot = BotDouble(services)
+    channel.conversations = lambda _: bot
     async with serve([channel], bot) as base_url:
         yield Phone(base_url, channel, signing_url=webhook_url), bot
 
@@ -200,8 +204,9 @@ async def test_answers_use_the_sms_wording_of_the_content(
     services: Services, fake_twilio: FakeTwilio
 ) -> None:
     async with phone_for(services, fake_twilio) as (phone, _bot):
-        await phone.text("/faq_duration")  # our own button payload passes as an intent
-    assert [m.body for m in fake_twilio.accepted] == [sms_text_of(services, "duration")]
+        await phone.text("buttons")
+        await phone.text("1")  # the first button's payload, /faq_duration
+    assert fake_twilio.accepted[-1].body == sms_text_of(services, "duration")
 
 
 async def test_buttons_become_numbered_choices_and_a_number_picks_one(
@@ -343,7 +348,51 @@ async def test_slash_commands_are_plain_text(services: Services, fake_twilio: Fa
     async with phone_for(services, fake_twilio) as (phone, bot):
         await phone.text("/deny")
         await phone.text('/greet{"x":1}')
-    assert bot.texts == ["deny", 'greet{"x":1}']
+        await phone.text("/faq_driving")  # a payload comes as a number on SMS, never typed
+        await phone.text("/escalate_emergency")
+    assert bot.texts == ["deny", 'greet{"x":1}', "faq_driving", "escalate_emergency"]
+
+
+async def test_a_long_sms_gets_too_long_and_is_stored(
+    services: Services, fake_twilio: FakeTwilio
+) -> None:
+    body = "I keep wondering what my scan means for the months ahead. " * 40
+    async with phone_for(services, fake_twilio) as (phone, bot):
+        await phone.text(body)
+    assert [m.body for m in fake_twilio.accepted] == [sms_text_of(services, "too_long")]
+    assert bot.received == [] and [reason for *_, reason in bot.recorded] == ["too_long"]
+    assert PHONE not in repr(bot.recorded)  # stored under the pseudonym
+
+
+async def test_a_spanish_sms_gets_the_other_language_line_unless_it_is_a_red_flag(
+    services: Services, fake_twilio: FakeTwilio
+) -> None:
+    async with phone_for(services, fake_twilio) as (phone, bot):
+        await phone.text("¿Cuánto dura la osteoporosis transitoria de cadera?")
+        await phone.text("Me caí y no puedo caminar")
+    assert fake_twilio.accepted[0].body == sms_text_of(services, "other_language")
+    assert bot.texts == ["Me caí y no puedo caminar"]
+
+
+async def test_a_flood_from_one_number_is_rate_limited_but_a_red_flag_escalates(
+    services: Services, fake_twilio: FakeTwilio
+) -> None:
+    async with phone_for(services, fake_twilio) as (phone, bot):
+        phone.channel.turns._gate = fresh_gate(LimitPolicy(per_sender_per_minute=2))
+        for _ in range(3):
+            await phone.text("hello")
+        await phone.text("I have chest pain")
+    bodies = [m.body for m in fake_twilio.accepted]
+    assert bodies[2] == sms_text_of(services, "rate_limited")
+    assert bot.texts == ["hello", "hello", "I have chest pain"]
+
+
+async def test_a_webhook_body_of_megabytes_is_a_413(
+    services: Services, fake_twilio: FakeTwilio
+) -> None:
+    async with phone_for(services, fake_twilio) as (phone, bot):
+        response = await phone.text("a" * 2_000_000)
+    assert response.status == 413 and bot.received == [] and fake_twilio.accepted == []
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -473,7 +522,9 @@ async def test_the_api_base_comes_from_settings(
 ) -> None:
     settings = Settings(twilio_api_base=fake_twilio.base_url)
     given = {"account_sid": SID, "auth_token": TOKEN, "twilio_number": OUR_NUMBER}
-    channel = SmsInput.from_settings(given, settings, services_factory=lambda: services)
+    channel = SmsInput.from_settings(
+        given, settings, services_factory=lambda: services, gate=fresh_gate()
+    )
     async with serve([channel], BotDouble(services)) as base_url:
         await Phone(base_url, channel).text("hello")
     assert [m.body for m in fake_twilio.accepted] == ["You said: hello"]

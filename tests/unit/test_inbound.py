@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.inbound import MAX_CHARS, clean_inbound, unavailable_text
+from bot.channels.inbound import MAX_CHARS, SCREEN_CHARS, clean_inbound, unavailable_text
 
 
 @pytest.mark.parametrize(
@@ -149,3 +149,20 @@ def test_unavailable_text_falls_back_when_the_store_fails() -> None:
 
     assert "911" in unavailable_text(broken)
     assert unavailable_text() == unavailable_text(broken)
+
+
+def test_long_text_keeps_all_of_it_for_the_red_flag_screen() -> None:
+    raw = "calm words. " * 1000 + "I have chest pain."
+    inbound = clean_inbound(raw)
+    assert inbound.truncated and len(inbound.text) == MAX_CHARS
+    assert inbound.screen_text == raw.strip() and inbound.screen_text.endswith("chest pain.")
+
+
+def test_short_text_is_its_own_screen_text() -> None:
+    inbound = clean_inbound("  my hip\x00 hurts ")
+    assert inbound.whole == "" and inbound.screen_text == inbound.text == "my hip hurts"
+
+
+def test_the_screen_reads_at_most_screen_chars() -> None:
+    inbound = clean_inbound("a" * (SCREEN_CHARS * 3))
+    assert len(inbound.screen_text) == SCREEN_CHARS and inbound.truncated
