@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ContentAction, channel_of
 from bot.content.errors import AnswerNotFound
-from bot.replies import RELATED_CHANNELS, related_topic, topic_of_intent
+from bot.replies import RELATED_CHANNELS, original_topic, related_topic, topic_of_intent
 
 
 class ActionAnswerFaq(ContentAction):
@@ -32,5 +32,37 @@ class ActionAnswerFaq(ContentAction):
             reply = self.replies().topic(topic or "", channel, related=related)
         except AnswerNotFound:
             reply = self.replies().message("not_understood", channel)
+        dispatcher.utter_message(**reply.as_message())
+        return [SlotSet("last_topic", reply.content_id if topic else None)]
+
+
+class ActionAnswerOriginal(ContentAction):
+    """After the red-flag question ("no") or the "not improving" line: answer what was asked.
+
+    The red-flag screen put its own intent on top of the classifier's ranking; the question's
+    topic is the ranking's best FAQ intent under it. With none, after a "no", a short line says
+    what to watch for.
+    """
+
+    def name(self) -> str:
+        """Name in domain.yml."""
+        return "action_answer_original"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Answer the topic of the message that raised the question, if it asked one."""
+        channel = channel_of(tracker)
+        topic = original_topic([e for e in tracker.events if e.get("event") == "user"])
+        answered_no = (tracker.latest_message.get("intent") or {}).get("name") == "deny"
+        try:
+            if topic:
+                reply = self.replies().topic(topic, channel)
+            elif answered_no:
+                reply = self.replies().message("check_cleared", channel)
+            else:
+                return []
+        except AnswerNotFound:
+            return []
         dispatcher.utter_message(**reply.as_message())
         return [SlotSet("last_topic", reply.content_id if topic else None)]

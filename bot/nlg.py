@@ -18,7 +18,7 @@ from rasa.core.nlg import NaturalLanguageGenerator, TemplatedNaturalLanguageGene
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.replies import ESCALATION_INTENT_PREFIX, Reply, ReplyService
+from bot.replies import ESCALATION_INTENT_PREFIX, Reply, ReplyService, flag_entities
 from bot.wiring import Services
 
 logger = logging.getLogger(__name__)
@@ -62,9 +62,23 @@ class ContentNLG(NaturalLanguageGenerator):
         channel = tracker.get_latest_input_channel() or output
         if utter_action.startswith(ESCALATION_RESPONSE_PREFIX):
             tier = utter_action[len(ESCALATION_RESPONSE_PREFIX) :]
-            entities = tracker.latest_message.entities if tracker.latest_message else []
             return self.replies().escalation(
-                entities, tier, channel=channel, sender_id=tracker.sender_id
+                _flags(tracker), tier, channel=channel, sender_id=tracker.sender_id
             )
+        if utter_action == "utter_red_flag_reason":
+            return self.replies().red_flag_reason(_flags(tracker), channel)
+        if utter_action == "utter_check_red_flag":
+            return self.replies().check_question(channel)
         message_id = ALIASES.get(utter_action, utter_action[len(UTTER_PREFIX) :])
         return self.replies().message(message_id, channel)
+
+
+def _flags(tracker: DialogueStateTracker) -> list[dict[str, Any]]:
+    """The red-flag entities of the latest user messages (see ``bot.replies.flag_entities``)."""
+    users: list[dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        if event.type_name == "user":
+            users.insert(0, event.as_dict())
+            if len(users) == 3:
+                break
+    return flag_entities(users)

@@ -90,6 +90,53 @@ def escalation_targets(entities: Sequence[dict[str, Any]], tier: str) -> list[st
     return ids
 
 
+def reason_of(entities: Sequence[dict[str, Any]]) -> str:
+    """The red flags' plain-words labels, joined ("chest pain and a fall")."""
+    labels: list[str] = []
+    for entity in entities:
+        label = str(entity.get("label") or str(entity.get("value", "")).replace("_", " "))
+        if entity.get("entity") in (RED_FLAG_ENTITY, CHECK_ENTITY) and label not in labels:
+            labels.append(label)
+    if not labels:
+        return "a warning sign"
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def flag_entities(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The red-flag entities the escalation is about, from the latest user messages.
+
+    The latest message's own ``red_flag`` entities; after a yes to the one question, the
+    ``red_flag_check`` entities of the message that raised it (as ``red_flag`` entities).
+    """
+    users = [e for e in events if e.get("event") == "user"][-3:]
+    for event in reversed(users):
+        entities = (event.get("parse_data") or {}).get("entities") or []
+        flags = [e for e in entities if e.get("entity") == RED_FLAG_ENTITY]
+        if flags:
+            return flags
+        checks = [e for e in entities if e.get("entity") == CHECK_ENTITY]
+        if checks:
+            return [{**e, "entity": RED_FLAG_ENTITY} for e in checks]
+    return []
+
+
+ORIGINAL_MIN_CONFIDENCE = 0.25
+"""A question's topic counts under the screen's own intent only when it was this likely."""
+
+
+def original_topic(user_events: Sequence[dict[str, Any]]) -> str | None:
+    """The FAQ topic of the latest message the red-flag screen asked about or added a line to."""
+    for event in reversed(user_events):
+        parse = event.get("parse_data") or {}
+        if (parse.get("intent") or {}).get("name") in (CHECK_INTENT, CARE_TEAM_SOON_INTENT):
+            for entry in parse.get("intent_ranking") or []:
+                topic = topic_of_intent(entry.get("name"))
+                if topic and float(entry.get("confidence") or 0) >= ORIGINAL_MIN_CONFIDENCE:
+                    return topic
+            return None
+    return None
+
+
 class ReplyService:
     """Builds replies from the content store, read at answer time."""
 
@@ -134,6 +181,15 @@ class ReplyService:
         ``red_flag_reason``; the clinic's placeholders are always filled from configuration.
         """
         return self._reply(message_id, channel, values)
+
+    def check_question(self, channel: str | None) -> Reply:
+        """The one yes/no question asked when the red-flag screens are unsure."""
+        buttons = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+        return self._reply("check_red_flag", channel, buttons=buttons)
+
+    def red_flag_reason(self, entities: Sequence[dict[str, Any]], channel: str | None) -> Reply:
+        """One line naming what in the message led to the escalation."""
+        return self.message("red_flag_reason", channel, values={"reason": reason_of(entities)})
 
     def suggestions(self, ranking: Sequence[dict[str, Any]], channel: str | None) -> Reply:
         """Offer the closest FAQ topics from an intent ranking as buttons, plus "none of these"."""

@@ -119,7 +119,7 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
         detector: RedFlagDetector | None = None,
         learned: LearnedScreen | None = None,
     ) -> None:
-        self._config = config
+        self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
         self._detector = detector

@@ -31,7 +31,8 @@ def trained(tmp_path: Path) -> tuple[LocalModelStorage, Resource]:
     storage = LocalModelStorage(tmp_path / "model")
     resource = Resource("red_flag_screen")
     context = ExecutionContext(GraphSchema({}), "test")
-    component = RedFlagScreen.create({"catalog": str(CATALOG)}, storage, resource, context)
+    config = {"catalog": str(CATALOG), "learned": False}  # the rules alone: fast
+    component = RedFlagScreen.create(config, storage, resource, context)
     component.train(TrainingData())
     return storage, resource
 
@@ -70,3 +71,68 @@ def test_catalog_changes_change_the_fingerprint(tmp_path: Path) -> None:
     before = RedFlagScreen.fingerprint_addon({"catalog": str(copy)})
     copy.write_text(CATALOG.read_text() + "\n# reviewed again\n")
     assert RedFlagScreen.fingerprint_addon({"catalog": str(copy)}) != before
+
+
+LEARNED_CORPUS = """
+version: 1
+cases:
+  - {tier: crisis, flag: self_harm, text: "I do not see any reason to keep going"}
+  - {tier: crisis, flag: self_harm, text: "everyone would be better off without me around"}
+  - {tier: crisis, flag: self_harm, text: "how many sleeping pills would it take to not wake up"}
+  - {tier: crisis, flag: self_harm, text: "I just want to sleep and never wake up again"}
+  - {tier: emergency, flag: fainting, text: "my wife just passed out in the kitchen"}
+  - {tier: emergency, flag: fainting, text: "I blacked out for a minute this morning"}
+  - {tier: emergency, flag: fainting, text: "he fainted and hit the floor"}
+  - {tier: urgent, flag: night_sweats, text: "I wake up soaked in sweat every night"}
+  - {tier: urgent, flag: night_sweats, text: "drenching sweats at night for two weeks"}
+  - {tier: soon, flag: not_improving, text: "the pain is the same as it was two months ago"}
+  - {tier: soon, flag: not_improving, text: "my hip is not getting any better at all"}
+  - {tier: none, flag: faq_question, text: "how long does TOH usually last"}
+  - {tier: none, flag: faq_question, text: "can I drive with transient osteoporosis"}
+  - {tier: none, flag: faq_question, text: "what does an MRI show for this"}
+  - {tier: none, flag: other_sense, text: "the bill fell on us this month"}
+  - {tier: none, flag: faq_question, text: "is swimming a good exercise for my hip"}
+"""
+
+
+@pytest.fixture(scope="module")
+def learned_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[LocalModelStorage, Resource]:
+    """The component with a learned screen, trained on a tiny corpus (validation = itself)."""
+    folder = tmp_path_factory.mktemp("learned")
+    (folder / "train").mkdir()
+    (folder / "train" / "corpus.yml").write_text(LEARNED_CORPUS, encoding="utf-8")
+    (folder / "model").mkdir()
+    storage = LocalModelStorage(folder / "model")
+    resource = Resource("red_flag_screen")
+    config = {
+        "catalog": str(CATALOG), "corpus": str(folder / "train"),
+        "validation": str(folder / "train" / "corpus.yml"),
+    }
+    context = ExecutionContext(GraphSchema({}), "test")
+    RedFlagScreen.create(config, storage, resource, context).train(TrainingData())
+    return storage, resource
+
+
+def featurized(text: str) -> Message:
+    """A classified message with the vectors the featurizer would leave on it."""
+    from bot.nlu.featurizers import SENTENCE_VECTORS, message_vectors
+    from bot.nlu.minilm import SentenceEncoder
+
+    message = classified(text)
+    [vectors] = message_vectors(SentenceEncoder.from_package(), [text])
+    message.set(SENTENCE_VECTORS, vectors)
+    return message
+
+
+def test_the_learned_screen_survives_the_round_trip(learned_model) -> None:
+    screen = load(learned_model)
+    [message] = screen.process([featurized("I do not see any reason to keep going")])
+    assert message.get(INTENT)["name"] == "escalate_crisis"
+    assert message.get(INTENT_RANKING_KEY)[1]["name"] == "faq_duration"  # the question is kept
+    [calm] = screen.process([featurized("how long does TOH usually last")])
+    assert calm.get(INTENT)["name"] == "faq_duration"
+
+
+def test_without_vectors_only_the_rules_screen(learned_model) -> None:
+    [message] = load(learned_model).process([classified("I do not see any reason to keep going")])
+    assert message.get(INTENT)["name"] == "faq_duration"

@@ -1,0 +1,48 @@
+"""The exams stay exams: no sentence of the blind red-flag set, the validation set or the held-out
+NLU set appears in what the models are trained on (compared sentence by sentence, ignoring case
+and punctuation, not only as whole messages)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.nlu.evaluation import phrasing_key, read_examples
+from bot.nlu.segments import sentences
+from bot.safety.corpus import load_corpus
+
+ROOT = Path(__file__).resolve().parents[2]
+BLIND = ROOT / "tests" / "safety" / "blind" / "redflags_blind.yml"
+VALIDATION = ROOT / "data" / "red_flags" / "validation.yml"
+TRAIN = ROOT / "data" / "red_flags" / "train"
+# Short sentences ("yes", "help me") are shared by chance; five words or more are not.
+MIN_WORDS = 5
+
+
+def sentence_keys(texts: list[str]) -> set[str]:
+    keys = {phrasing_key(s) for text in texts for s in sentences(text)}
+    return {k for k in keys if len(k.split()) >= MIN_WORDS}
+
+
+def training_texts() -> list[str]:
+    nlu = [e.text for path in (ROOT / "data" / "nlu").glob("*.yml") for e in read_examples(path)]
+    return nlu + [m.text for m in load_corpus([TRAIN])]
+
+
+@pytest.mark.parametrize(
+    ("exam", "texts"),
+    [
+        ("blind red-flag set", lambda: [m.text for m in load_corpus([BLIND])]),
+        ("validation set", lambda: [m.text for m in load_corpus([VALIDATION])]),
+        ("held-out NLU set", lambda: [e.text for e in read_examples(ROOT / "tests/nlu/heldout.yml")]),
+    ],
+)
+def test_no_exam_sentence_is_in_the_training_data(exam: str, texts) -> None:
+    shared = sentence_keys(texts()) & sentence_keys(training_texts())
+    assert not shared, f"{exam}: {len(shared)} sentences also in training data: {sorted(shared)[:5]}"
+
+
+def test_the_blind_set_shares_no_sentence_with_the_validation_set() -> None:
+    blind = sentence_keys([m.text for m in load_corpus([BLIND])])
+    validation = sentence_keys([m.text for m in load_corpus([VALIDATION])])
+    assert not blind & validation
