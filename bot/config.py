@@ -23,6 +23,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     tracker_database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
+    lock_store: str = ""
     content_dir: Path = REPO_ROOT / "content"
     red_flags_path: Path = REPO_ROOT / "content" / "red_flags.yml"
     secret_key: str = "dev-only-change-me"
@@ -50,6 +51,7 @@ def load_settings(env_file: Path | None = REPO_ROOT / ".env") -> Settings:
         database_url=database_url,
         tracker_database_url=_env("TRACKER_DATABASE_URL", database_url),
         redis_url=_env("REDIS_URL") or None,
+        lock_store=_env("LOCK_STORE"),
         content_dir=Path(_env("CONTENT_DIR", str(REPO_ROOT / "content"))),
         red_flags_path=Path(_env("RED_FLAGS_PATH", str(REPO_ROOT / "content" / "red_flags.yml"))),
         secret_key=_env("SECRET_KEY", "dev-only-change-me"),
