@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,7 +56,7 @@ def temporary_postgres_database() -> Iterator[str]:
     """Create a throwaway PostgreSQL database on 127.0.0.1:5432; drop it afterwards."""
     from sqlalchemy import create_engine, text
 
-    name = f"toh_test_{uuid.uuid4().hex[:10]}"
+    name = f"{os.environ.get('TOH_TEST_DB_PREFIX') or 'toh_test'}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))

@@ -8,7 +8,8 @@ channel rules on top:
 - ``input_channel`` is always ``rest``, whatever the client says (actions pick the wording by it);
 - the patient's text is never logged (Rasa's ``RestInput`` logs it when a turn fails);
 - a turn that produced no message (action server down, Rasa error, timeout) is answered with
-  ``unavailable``: never silence, never a 500.
+  ``unavailable``: never silence, never a 500; so is a turn cut off from the conversation
+  store, after the escalation of any red flag in the text.
 - ``?stream=true`` is not offered: the contract is one JSON list per request.
 """
 
@@ -24,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.inbound import clean_inbound
+from bot.channels.outage import OwnLine
 from bot.channels.turns import (
     DEFAULT_TURN_TIMEOUT,
     UNAVAILABLE,
@@ -118,12 +120,21 @@ class PatientRestInput(RestInput):
         message = UserMessage(
             inbound.text, collector, sender, input_channel=CHANNEL, metadata=metadata
         )
-        await self.turns.run_for(on_new_message, message)
+        own_lines = await self.turns.converse(on_new_message, message)
+        if own_lines is not None:
+            return [_own_message(sender, line) for line in own_lines]
         messages = list(collector.messages)  # a timed-out turn may still append: answer a copy
         return messages or [await self._line(sender, UNAVAILABLE)]
 
     async def _line(self, sender: str, item_id: str) -> dict[str, Any]:
         return {"recipient_id": sender, "text": await self.turns.line(item_id)}
+
+
+def _own_message(sender: str, line: OwnLine) -> dict[str, Any]:
+    message: dict[str, Any] = {"recipient_id": sender, "text": line.text}
+    if line.custom:
+        message["custom"] = line.custom
+    return message
 
 
 def parse_body(request: Request) -> tuple[str, object, dict[str, Any] | None]:

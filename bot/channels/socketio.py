@@ -135,8 +135,10 @@ class PatientSocketIOInput(SocketIOInput):
             input_channel=CHANNEL,
             metadata=self._metadata_of(data),
         )
-        await self.turns.run_for(on_new_message, message)
-        if output.sent == 0:
+        own_lines = await self.turns.converse(on_new_message, message)
+        for line in own_lines or []:
+            await output.send_response(sender, {"text": line.text, "custom": line.custom})
+        if own_lines is None and output.sent == 0:
             await self._say(output, sender, UNAVAILABLE)
 
     async def _sender_of(self, sio: AsyncServer, sid: str, data: dict[str, Any]) -> str:

@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import get_settings
 from bot.stores.lock_store import RedisTicketLockStore
-from bot.stores.turn_health import report_store_failure
+from bot.stores.turn_health import TurnCutOff, report_store_failure
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +95,13 @@ def _unreachable_message(url: URL, error: SQLAlchemyError) -> str:
 
 @contextlib.contextmanager
 def _reported() -> Iterator[None]:
-    """Tell the channel the store failed (then let Rasa see the error as before)."""
+    """Tell the channel the store failed and end its turn (unwatched: raise as Rasa would)."""
     try:
         yield
-    except SQLAlchemyError:
-        report_store_failure()
+    except SQLAlchemyError as error:
+        if report_store_failure():
+            logger.error("conversation store failed (%s); turn ended", type(error).__name__)
+            raise TurnCutOff() from error
         raise
 
 

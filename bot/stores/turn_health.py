@@ -3,8 +3,9 @@
 Rasa wraps every tracker store in a ``FailSafeTrackerStore``: when the database is down it
 starts a blank conversation in memory and answers as if nothing happened. The patient would get
 a reply cut off from what they said before, and the turn would be stored nowhere. So the tracker
-store reports each failure here, and the channel that started the turn reads it afterwards and
-answers with the "temporarily unavailable" line instead (escalating any red flag itself).
+store reports each failure here and ends the turn with ``TurnCutOff``; the channel that started
+the turn reads the record afterwards and answers with the "temporarily unavailable" line instead
+(escalating any red flag itself).
 
 The channel calls ``watch_turn`` before it starts Rasa's task; the task inherits the context
 and so reports into the same ``TurnHealth``.
@@ -12,6 +13,7 @@ and so reports into the same ``TurnHealth``.
 
 from __future__ import annotations
 
+import asyncio
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -33,8 +35,19 @@ def watch_turn() -> TurnHealth:
     return health
 
 
-def report_store_failure() -> None:
-    """Mark the current turn (if a channel watches it) as cut off from its conversation."""
+class TurnCutOff(asyncio.CancelledError):
+    """Ends a watched turn whose conversation store failed.
+
+    A ``CancelledError`` on purpose: Rasa's fail-safe store catches every ``Exception`` (and
+    would go on with a blank conversation); a cancellation passes through it, the lock is
+    released on the way out, and the channel's ``run_turn`` sees a cancelled turn.
+    """
+
+
+def report_store_failure() -> bool:
+    """Mark the current turn as cut off from its conversation; True if a channel watches it."""
     health = _current.get()
-    if health is not None:
-        health.store_failed = True
+    if health is None:
+        return False
+    health.store_failed = True
+    return True
