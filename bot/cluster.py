@@ -218,22 +218,28 @@ class Cluster:
         A restarted replica listens long before its model is loaded: nginx would queue requests
         on it, so it rejoins the rotation only once its health check answers.
         """
-        restarted, rotation_changed = [], False
-        for server in self.dead():
+        dead = self.dead()
+        for server in dead:
             server.restarts += 1
             code = server.process.returncode if server.process else "?"
             print(f"{server.name} exited ({code}); restarting it", file=sys.stderr, flush=True)
-            rotation_changed |= server.in_rotation and server.replica_port is not None
-            server.in_rotation = False
+        if any(s.in_rotation and s.replica_port is not None for s in dead):
+            for server in dead:
+                server.in_rotation = False
+            self.reload_nginx()  # before the new process binds the port it will load on
+        for server in dead:
+            server.in_rotation = server.replica_port is None
             self.start(server)
-            restarted.append(server.name)
-        for server in self._replicas():
-            if not server.in_rotation and server.health_url and answers(server.health_url):
-                server.in_rotation = rotation_changed = True
-                print(f"{server.name} is back in the rotation", file=sys.stderr, flush=True)
-        if rotation_changed:
+        rejoined = [
+            s for s in self._replicas()
+            if not s.in_rotation and s.health_url and answers(s.health_url)
+        ]
+        for server in rejoined:
+            server.in_rotation = True
+            print(f"{server.name} is back in the rotation", file=sys.stderr, flush=True)
+        if rejoined:
             self.reload_nginx()
-        return restarted
+        return [server.name for server in dead]
 
     def _replicas(self) -> list[Server]:
         return [s for s in self.servers.values() if s.replica_port is not None]

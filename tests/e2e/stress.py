@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from sqlalchemy import create_engine, text
 
 from bot.channels.inbound import unavailable_text
 from bot.config import REPO_ROOT
+from bot.content.files import read_items
 
 QUESTIONS = (
     "how long does TOH last",
@@ -82,8 +84,8 @@ class StressReport:
     @property
     def unavailable(self) -> int:
         """Answers that were the "temporarily unavailable" line (a turn failed or timed out)."""
-        line = unavailable_text()
-        return sum(1 for a in self.answers if a.texts and a.texts[-1] == line)
+        lines = {unavailable_text(), _item_text("unavailable")}
+        return sum(1 for a in self.answers if a.texts and a.texts[-1].strip() in lines)
 
     @property
     def ok(self) -> bool:
@@ -104,6 +106,10 @@ class StressReport:
             f"latency p50 {statistics.median(seconds):.2f} s, "
             f"p95 {p95:.2f} s, max {seconds[-1]:.2f} s"
         )
+
+
+def _item_text(item_id: str) -> str:
+    return next(s for s in read_items(REPO_ROOT / "content") if s.id == item_id).text.strip()
 
 
 def new_senders(count: int, label: str = "stress") -> list[str]:
@@ -217,9 +223,19 @@ class ClusterProcess:
         raise LookupError(f"no Rasa replica on port {self.replica_ports[index]}")
 
     def kill_replica(self, index: int) -> int:
-        """SIGKILL replica ``index`` (as a crash would); returns its old pid."""
+        """SIGKILL replica ``index`` (as a crash would) and wait until it is gone; its old pid.
+
+        Gone means its port refuses connections: while a killed process is being torn down the
+        kernel still queues connections on its socket, and resets them (a 502) once it is freed.
+        """
         pid = self.replica_pid(index)
         os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while _listening(self.replica_ports[index]) and time.monotonic() < deadline:
+            with contextlib.suppress(LookupError):
+                if self.replica_pid(index) != pid:
+                    break  # already restarted: it listens again
+            time.sleep(0.1)
         return pid
 
     def wait_for_replica(self, index: int, old_pid: int, timeout: float = 300) -> None:
@@ -244,6 +260,12 @@ class ClusterProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         return self.process.wait()
+
+
+def _listening(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+    return False
 
 
 def start_cluster(
