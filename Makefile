@@ -12,13 +12,15 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAIN_INPUTS := config.yml domain.yml content/red_flags.yml $(shell find data -name '*.yml' 2>/dev/null) \
                 $(wildcard bot/nlu/*.py)
 
-.PHONY: help setup run test lint content train validate story-test eval bench browser-deps audit clean
+.PHONY: help setup run test lint content train validate story-test eval bench browser-deps audit clean \
+        cluster services nginx-deps
 
 help:
 	@echo "make run    set up and start the assistant (Rasa :5005, actions :5055, web :8000)"
 	@echo "make test   set up and run every test (lint, data validation, pytest, story tests)"
 	@echo "make eval   NLU report on tests/nlu/heldout.yml (+ confusion matrix PNG in reports/)"
 	@echo "make bench  benchmarks: train time, model-ready time, memory, REST latency, detector cost"
+	@echo "make cluster  REPLICAS (default 2) Rasa replicas behind nginx on :5005 (web :8000)"
 
 # --- set-up -----------------------------------------------------------------------------------
 $(VENV)/.installed: requirements.lock
@@ -53,9 +55,22 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
 
+# PostgreSQL and Redis on 127.0.0.1 for the tests and the cluster: throwaway ones when none answers.
+services:
+	@scripts/ensure_services.sh
+
+# Debian's nginx for `make cluster` (the load balancer).
+nginx-deps:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq nginx >/dev/null; fi; }
+
 # --- run ----------------------------------------------------------------------------------------
 run: setup train content
 	$(PY) -m bot.launch
+
+cluster: setup train services nginx-deps
+	$(PY) -m bot.cluster
 
 # --- checks -------------------------------------------------------------------------------------
 lint: setup
@@ -81,7 +96,7 @@ $(AUDIT_VENV)/.installed: security/requirements-audit.lock | $(VENV)/.installed
 audit: $(AUDIT_VENV)/.installed
 	$(PY) scripts/audit_deps.py
 
-test: setup train browser-deps
+test: setup train browser-deps services nginx-deps
 	$(MAKE) --no-print-directory lint validate audit
 	$(PY) -m bot content lint --dir content
 	$(PY) -m bot db upgrade
@@ -91,9 +106,10 @@ test: setup train browser-deps
 eval: train
 	$(PY) scripts/evaluate_nlu.py
 
-bench: train
+bench: train services nginx-deps
 	$(PY) scripts/bench_detector.py
 	$(PY) scripts/bench_assistant.py
+	$(PY) scripts/stress_cluster.py
 
 clean:
 	rm -rf build models reports .pytest_cache

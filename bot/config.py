@@ -91,6 +91,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     tracker_database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
+    lock_store: str = ""
     content_dir: Path = REPO_ROOT / "content"
     red_flags_path: Path = REPO_ROOT / "content" / "red_flags.yml"
     seeds_dir: Path = REPO_ROOT.parent / "shared" / "seeds"
@@ -142,6 +143,7 @@ def load_settings(
         database_url=database_url,
         tracker_database_url=_env("TRACKER_DATABASE_URL", database_url),
         redis_url=_env("REDIS_URL") or None,
+        lock_store=_env("LOCK_STORE"),
         content_dir=Path(_env("CONTENT_DIR", str(REPO_ROOT / "content"))),
         red_flags_path=Path(_env("RED_FLAGS_PATH", str(REPO_ROOT / "content" / "red_flags.yml"))),
         seeds_dir=Path(_env("SEEDS_DIR", str(REPO_ROOT.parent / "shared" / "seeds"))),

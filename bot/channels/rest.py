@@ -13,7 +13,8 @@ channel rules on top:
 - ``input_channel`` is always ``rest``, whatever the client says (actions pick the wording by it);
 - the patient's text is never logged (Rasa's ``RestInput`` logs it when a turn fails);
 - a turn that produced no message (action server down, Rasa error, timeout) is answered with
-  ``unavailable``: never silence, never a 500.
+  ``unavailable``: never silence, never a 500; so is a turn cut off from the conversation
+  store, after the escalation of any red flag in the text.
 - ``?stream=true`` is not offered: the contract is one JSON list per request.
 """
 
@@ -33,6 +34,7 @@ from sanic.response import HTTPResponse
 from bot.channels.conversations import Conversations, RasaConversations, record_safely
 from bot.channels.gate import Decision, InboundGate
 from bot.channels.inbound import unavailable_text
+from bot.channels.outage import OwnLine
 from bot.channels.turns import (
     DEFAULT_TURN_TIMEOUT,
     UNAVAILABLE,
@@ -167,7 +169,9 @@ class PatientRestInput(RestInput):
         message = UserMessage(
             decision.text, collector, sender, input_channel=CHANNEL, metadata=metadata
         )
-        await self.turns.run_for(on_new_message, message)
+        own_lines = await self.turns.converse(on_new_message, message)
+        if own_lines is not None:
+            return [_own_message(sender, line) for line in own_lines]
         messages = list(collector.messages)  # a timed-out turn may still append: answer a copy
         return messages or [await self._line(sender, UNAVAILABLE)]
 
@@ -204,6 +208,11 @@ def client_address(request: Request) -> str | None:
             logger.warning("rest: behind a proxy without SANIC_PROXIES_COUNT: no per-IP limit")
         return None
     return request.ip or None
+def _own_message(sender: str, line: OwnLine) -> dict[str, Any]:
+    message: dict[str, Any] = {"recipient_id": sender, "text": line.text}
+    if line.custom:
+        message["custom"] = line.custom
+    return message
 
 
 def parse_body(request: Request) -> tuple[str, object, dict[str, Any] | None]:

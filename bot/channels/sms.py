@@ -261,7 +261,10 @@ class SmsInput(InputChannel):
         message = UserMessage(
             text, output, contact, input_channel=CHANNEL, message_id=inbound.message_sid
         )
-        await self.turns.run(on_new_message, message, label=f"{CHANNEL} {contact}")
+        own_lines = await self.turns.converse(on_new_message, message, label=f"{CHANNEL} {contact}")
+        if own_lines is not None:
+            await self._send(inbound.phone, contact, [sms_text.cut(x.text) for x in own_lines])
+            return
         await self._remember_choices(contact, output.choices or [])
         if await self._opted_out(contact):  # STOP arrived while Rasa was thinking
             return

@@ -8,6 +8,8 @@
 - ``PatientTurns`` is what each patient channel (REST, SMS) holds to do both: its
   timeout, the process's services, its lines, its ``InboundGate`` (bad input, abuse limits,
   whole-text red-flag screen) and a log label that never shows who is writing.
+  ``converse`` also notices a turn cut off from its conversation (the database is down) and
+  gives the lines to send instead: the red flag's escalation, if any, and ``unavailable``.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from rasa.core.channels.channel import UserMessage
 from bot.channels.gate import InboundGate
 from bot.channels.inbound import unavailable_text
 from bot.channels.limits import AbuseLimits, Counter, counter_for, policy_of
+from bot.channels.outage import EscalationMemory, OwnLine
 from bot.privacy import pseudonym
 from bot.replies import ReplyService
+from bot.stores.turn_health import watch_turn
 from bot.wiring import Services
 
 logger = logging.getLogger(__name__)
@@ -177,6 +181,7 @@ class PatientTurns:
         self.services_factory = services_factory
         self.lines = ChannelLines(services_factory)
         self._gate = gate
+        self.escalations = EscalationMemory(services_factory)
 
     @property
     def gate(self) -> InboundGate:
@@ -199,6 +204,31 @@ class PatientTurns:
         """``run`` labelled with the channel and the pseudonym of the message's sender."""
         label = f"{self.channel} {self.pseudonym(message.sender_id or '')}"
         return await self.run(on_new_message, message, label=label)
+
+    async def converse(
+        self, on_new_message: OnNewMessage, message: UserMessage, *, label: str | None = None
+    ) -> list[OwnLine] | None:
+        """Run the turn; None if its own replies stand, else the lines to send instead.
+
+        The turn's replies are dropped when the conversation store failed during it: Rasa then
+        answers from a blank conversation kept only in memory.
+        """
+        health = watch_turn()  # the turn's task inherits this context and reports into it
+        if label is None:
+            finished = await self.run_for(on_new_message, message)
+        else:
+            finished = await self.run(on_new_message, message, label=label)
+        if not health.store_failed:
+            if finished:
+                asyncio.get_running_loop().run_in_executor(None, self.escalations.refresh_if_stale)
+            return None
+        return await self.outage_lines(message.text or "")
+
+    async def outage_lines(self, text: str) -> list[OwnLine]:
+        """The escalation for a red flag in ``text`` (from memory), then ``unavailable``."""
+        escalation = await asyncio.to_thread(self.escalations.escalation_for, text, self.channel)
+        unavailable = OwnLine(await self.line(UNAVAILABLE))
+        return [escalation, unavailable] if escalation else [unavailable]
 
     async def line(self, item_id: str) -> str:
         """The channel's own line ``item_id``, read from the store."""

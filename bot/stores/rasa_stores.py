@@ -1,23 +1,50 @@
 """Rasa tracker and lock stores chosen by the environment.
 
 ``endpoints.yml`` names these classes; they read ``DATABASE_URL`` (tracker on SQLite by default,
-PostgreSQL for a clinic network) and ``REDIS_URL`` (Redis lock store so several replicas never
+PostgreSQL for a clinic network) and ``REDIS_URL`` (a Redis ticket lock so several replicas never
 handle one conversation's turns at once; in-memory when unset).
+
+The tracker store differs from Rasa's ``SQLTrackerStore`` in three ways: the URL's query
+parameters (``?sslmode=require``) reach the driver; an unreachable database at start stops the
+server with a clear message (Rasa's store retries for ever, and a store that fails to build is
+silently replaced by an in-memory one); a failure mid-run is reported to the channel
+(``bot.stores.turn_health``) instead of being papered over by Rasa's in-memory fallback.
 """
 from __future__ import annotations
 
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
-from rasa.core.tracker_store import SQLTrackerStore
-from sqlalchemy.engine import make_url
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import get_settings
+from bot.stores.lock_store import RedisTicketLockStore
+from bot.stores.turn_health import TurnCutOff, report_store_failure
+
+logger = logging.getLogger(__name__)
+
+START_ATTEMPTS = 3  # tries to reach the database at start (a cluster's database may be booting)
+START_RETRY_SECONDS = 2.0
+CONNECT_TIMEOUT_SECONDS = 5  # a silent host must not stall the server's event loop for long
+STOCK_LOCK_STORE = "rasa-redis"  # LOCK_STORE value for Rasa's own Redis store (measurements only)
+
+
+class TrackerDatabaseUnreachable(RasaException):
+    """The conversation database cannot be reached when the server starts."""
 
 
 def tracker_store_kwargs(database_url: str) -> dict[str, Any]:
-    """``SQLTrackerStore`` arguments for a SQLAlchemy URL."""
+    """``SQLTrackerStore`` arguments for a SQLAlchemy URL, query parameters included."""
     url = make_url(database_url)
     return {
         "dialect": url.drivername,
@@ -26,25 +53,98 @@ def tracker_store_kwargs(database_url: str) -> dict[str, Any]:
         "db": url.database,
         "username": url.username,
         "password": url.password,
+        "query": dict(url.query),
     }
+
+
+def engine_kwargs(url: URL) -> dict[str, Any]:
+    """Rasa's engine settings, plus a ping before reuse and a connect timeout (PostgreSQL)."""
+    kwargs = create_engine_kwargs(url)
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        connect_args = dict(kwargs.get("connect_args", {}))
+        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+        kwargs["connect_args"] = connect_args
+    return {**kwargs, "pool_pre_ping": True}
+
+
+def check_reachable(database_url: str, attempts: int = START_ATTEMPTS) -> None:
+    """Connect once (a few tries); ``TrackerDatabaseUnreachable`` if the database never answers."""
+    url = make_url(database_url)
+    engine = sa.create_engine(url, **engine_kwargs(url))
+    try:
+        for attempt in range(1, attempts + 1):
+            try:
+                with engine.connect():
+                    return
+            except SQLAlchemyError as error:
+                if attempt == attempts:
+                    raise TrackerDatabaseUnreachable(_unreachable_message(url, error)) from None
+                time.sleep(START_RETRY_SECONDS)
+    finally:
+        engine.dispose()
+
+
+def _unreachable_message(url: URL, error: SQLAlchemyError) -> str:
+    where = url.render_as_string(hide_password=True)
+    return (
+        f"The conversation database {where} cannot be reached "
+        f"({type(getattr(error, 'orig', error)).__name__}). The server will not start without "
+        "it: check DATABASE_URL / TRACKER_DATABASE_URL and that the database is running."
+    )
+
+
+@contextlib.contextmanager
+def _reported() -> Iterator[None]:
+    """Tell the channel the store failed and end its turn (unwatched: raise as Rasa would)."""
+    try:
+        yield
+    except SQLAlchemyError as error:
+        if report_store_failure():
+            logger.error("conversation store failed (%s); turn ended", type(error).__name__)
+            raise TurnCutOff() from error
+        raise
 
 
 class EnvSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store on ``TRACKER_DATABASE_URL`` or ``DATABASE_URL``."""
 
     def __init__(self, domain: Any = None, host: Any = None, event_broker: Any = None, **_: Any):
-        settings = get_settings()
+        database_url = get_settings().tracker_database_url
+        check_reachable(database_url)
         super().__init__(
-            domain=domain,
-            event_broker=event_broker,
-            **tracker_store_kwargs(settings.tracker_database_url),
+            domain=domain, event_broker=event_broker, **tracker_store_kwargs(database_url)
         )
+        rasa_engine: sa.engine.Engine = self.engine  # type: ignore[has-type]
+        rasa_engine.dispose()
+        self.engine = sa.create_engine(rasa_engine.url, **engine_kwargs(rasa_engine.url))
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """Rasa's, reporting a database failure to the channel."""
+        with _reported():
+            return await super().retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
+        """Rasa's, reporting a database failure to the channel."""
+        with _reported():
+            return await super().retrieve_full_tracker(sender_id)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's, reporting a database failure to the channel."""
+        with _reported():
+            await super().save(tracker)
 
 
-def lock_store_for(redis_url: str | None) -> LockStore:
-    """A Redis lock store when ``redis_url`` is set, else an in-memory one."""
+def lock_store_for(redis_url: str | None, kind: str = "") -> LockStore:
+    """Our Redis ticket lock when ``redis_url`` is set, else an in-memory one.
+
+    ``kind`` ``rasa-redis`` picks Rasa's own ``RedisLockStore`` instead: only to measure how it
+    loses turns (``scripts/stress_cluster.py --lock-store rasa-redis``).
+    """
     if not redis_url:
         return InMemoryLockStore()
+    if kind != STOCK_LOCK_STORE:
+        return RedisTicketLockStore(redis_url)
     url = make_url(redis_url)
     return RedisLockStore(
         host=url.host or "localhost",
@@ -57,10 +157,20 @@ def lock_store_for(redis_url: str | None) -> LockStore:
 
 
 class EnvLockStore(LockStore):
-    """Delegates to the lock store ``REDIS_URL`` asks for."""
+    """Delegates to the lock store ``REDIS_URL`` (and ``LOCK_STORE``) ask for."""
 
     def __init__(self, endpoint_config: Any = None) -> None:
-        self.inner = lock_store_for(get_settings().redis_url)
+        settings = get_settings()
+        self.inner = lock_store_for(settings.redis_url, settings.lock_store)
+
+    def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = 1,
+    ) -> contextlib.AbstractAsyncContextManager[TicketLock]:
+        """Delegate (our Redis store's waiting is not the base class's polling)."""
+        return self.inner.lock(conversation_id, lock_lifetime, wait_time_in_seconds)
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         """Delegate."""

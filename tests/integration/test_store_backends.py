@@ -14,7 +14,8 @@ from bot.content.files import read_items
 from bot.content.importing import import_items
 from bot.content.services import published_answer, published_catalog
 from bot.replies import ReplyService
-from bot.stores.rasa_stores import EnvLockStore, EnvSQLTrackerStore, lock_store_for
+from bot.stores.lock_store import RedisTicketLockStore
+from bot.stores.rasa_stores import EnvLockStore, EnvSQLTrackerStore
 from bot.topics import FAQ_TOPICS
 from bot.wiring import Services
 from tests.conftest import CONTENT_DIR
@@ -69,25 +70,16 @@ def test_tracker_store_keeps_the_conversation_and_reply_metadata(
         get_settings.cache_clear()
 
 
-async def test_two_replicas_share_one_redis_lock() -> None:
-    """Replica B must wait while replica A handles a turn of the same conversation."""
-    replica_a, replica_b = (lock_store_for("redis://127.0.0.1:6379/1") for _ in range(2))
-    assert isinstance(replica_a, RedisLockStore)
-    conversation = f"lock-test-{uuid.uuid4().hex}"
-    async with replica_a.lock(conversation, lock_lifetime=10):
-        ticket_b = replica_b.issue_ticket(conversation, 10)
-        assert replica_b.get_lock(conversation).is_locked(ticket_b)
-    assert not replica_b.get_lock(conversation).is_locked(ticket_b)
-    replica_b.cleanup(conversation, ticket_b)
-    assert replica_a.get_lock(conversation) is None
-
-
 def test_env_lock_store_follows_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.config import get_settings
 
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/6")
+    monkeypatch.delenv("LOCK_STORE", raising=False)
     get_settings.cache_clear()
     try:
+        assert isinstance(EnvLockStore().inner, RedisTicketLockStore)
+        monkeypatch.setenv("LOCK_STORE", "rasa-redis")  # only to measure the stock store
+        get_settings.cache_clear()
         assert isinstance(EnvLockStore().inner, RedisLockStore)
     finally:
         get_settings.cache_clear()

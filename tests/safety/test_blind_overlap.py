@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BLIND = ROOT / "tests" / "safety" / "blind" / "redflags_blind.yml"
 VALIDATION = ROOT / "data" / "red_flags" / "validation.yml"
 TRAIN = ROOT / "data" / "red_flags" / "train"
+HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 # Short sentences ("yes", "help me") are shared by chance; five words or more are not.
 MIN_WORDS = 5
 
@@ -34,12 +35,12 @@ def training_texts() -> list[str]:
     [
         ("blind red-flag set", lambda: [m.text for m in load_corpus([BLIND])]),
         ("validation set", lambda: [m.text for m in load_corpus([VALIDATION])]),
-        ("held-out NLU set", lambda: [e.text for e in read_examples(ROOT / "tests/nlu/heldout.yml")]),
+        ("held-out NLU set", lambda: [e.text for e in read_examples(HELDOUT)]),
     ],
 )
 def test_no_exam_sentence_is_in_the_training_data(exam: str, texts) -> None:
     shared = sentence_keys(texts()) & sentence_keys(training_texts())
-    assert not shared, f"{exam}: {len(shared)} sentences also in training data: {sorted(shared)[:5]}"
+    assert not shared, f"{exam}: {len(shared)} sentences in training data: {sorted(shared)[:5]}"
 
 
 def test_the_blind_set_shares_no_sentence_with_the_validation_set() -> None:
