@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 TRAIN_INPUTS := config.yml domain.yml content/red_flags.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                $(wildcard bot/nlu/*.py)
+                $(wildcard bot/nlu/*.py) $(wildcard bot/safety/*.py)
 
 .PHONY: help setup run test lint content train validate story-test eval bench browser-deps audit clean \
         cluster services nginx-deps
@@ -105,6 +105,7 @@ test: setup train browser-deps services nginx-deps
 
 eval: train
 	$(PY) scripts/evaluate_nlu.py
+	$(PY) scripts/evaluate_red_flags.py --sets tests/safety/blind/redflags_blind.yml data/red_flags/validation.yml
 
 bench: train services nginx-deps
 	$(PY) scripts/bench_detector.py

@@ -50,6 +50,10 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+import bot.nlu.screen_training
+import bot.safety.corpus
+import bot.safety.learned
+import bot.safety.training
 from bot.nlp import make_pipeline
 from bot.nlu.featurizers import SENTENCE_VECTORS, MessageVectors
 from bot.nlu.screen_training import train_learned_screen
@@ -65,6 +69,9 @@ from bot.safety.detector import Finding, RedFlagDetector
 from bot.safety.learned import Decision, LearnedScreen, Scores, decide
 
 logger = logging.getLogger(__name__)
+LEARNING_CODE = (
+    bot.safety.corpus, bot.safety.learned, bot.safety.training, bot.nlu.screen_training
+)
 CATALOG_FILE = "red_flags.yml"
 ESCALATIONS = "escalations"
 LEARNED = "learned"
@@ -109,6 +116,8 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
         for key in ("corpus", "validation"):
             for file in _yaml_files(Path(str(config.get(key, "")))):
                 digest.update(file.name.encode() + file.read_bytes())
+        for module in LEARNING_CODE:  # how the screen learns is part of what it is
+            digest.update(Path(module.__file__ or "").read_bytes())
         return digest.hexdigest()
 
     def __init__(

@@ -3,9 +3,11 @@
 Thresholds are chosen for the screen as it runs: ``bot.safety.learned.decide`` over the rules and
 the model together, simulated on every validation message. The crisis and emergency thresholds
 are set low enough to catch every validation message of their tier the rules miss (times a safety
-``margin``, never below ``floor``); then, on a grid, the ``escalate``/``ask`` pair that keeps the
-missed share at or under ``max_missed`` with the fewest calm messages escalated (ties: fewest
-asked). A question counts as caught for urgent messages only: crisis and emergency never wait.
+``margin``, never below ``floor``). The ``calm`` threshold (below it a rule match asks instead of
+escalating) is the highest that asks about no crisis or emergency message of the validation set.
+Then, on a grid, the ``escalate``/``ask`` pair that keeps the missed share at or under
+``max_missed`` with the fewest calm messages escalated (ties: fewest asked). A question counts as
+caught for urgent messages only: crisis and emergency never wait.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from bot.safety.corpus import NONE, LabelledMessage
 from bot.safety.learned import LearnedScreen, Scores, Thresholds, decide
 
 GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+CALM_GRID = (0.05, 0.02, 0.01, 0.0)
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,6 @@ class RecallTargets:
     margin: float = 0.85
     floor: float = 0.1
     soon: float = 0.5
-    calm: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def choose_thresholds(
             [s.tiers["emergency"] for m, s in missed_by_rules if m.tier == "emergency"], targets
         ),
         soon=targets.soon,
-        calm=targets.calm,
+        calm=_calm_threshold(scores, messages, rules_tiers),
     )
     outcomes = [
         simulate(replace(base, escalate=high, ask=low), scores, messages, rules_tiers)
@@ -120,6 +122,17 @@ def simulate(
         escalated += message.tier == NONE and decision.tier is not None
         asked += message.tier == NONE and decision.ask
     return Outcome(thresholds, missed, escalated, asked)
+
+
+def _calm_threshold(
+    scores: Sequence[Scores], messages: Sequence[LabelledMessage], rules_tiers: Sequence[str | None]
+) -> float:
+    """The highest ``calm`` on ``CALM_GRID`` that asks about no crisis or emergency message."""
+    serious = [
+        s.escalate for m, s, r in zip(messages, scores, rules_tiers, strict=True)
+        if r is not None and m.tier in ("crisis", "emergency")
+    ]
+    return next(c for c in CALM_GRID if all(value >= c for value in serious))
 
 
 def _by_missed(outcome: Outcome) -> Any:
