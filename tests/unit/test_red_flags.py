@@ -307,7 +307,9 @@ def test_top_tier_ignores_findings_that_are_not_live(detector: RedFlagDetector) 
 def test_findings_carry_offsets_and_escalation(detector: RedFlagDetector) -> None:
     text = "Yesterday I fell down the stairs."
     (finding,) = detector.findings(text)
-    assert finding == Finding("fall_injury", "urgent", "esc_fall", "fell", 12, 16, LIVE)
+    assert finding == Finding(
+        "fall_injury", "urgent", "esc_fall", "fell", 12, 16, LIVE, "a fall or an injury"
+    )
 
 
 def test_a_given_doc_is_reused_not_reparsed(catalog: Catalog, nlp: Language) -> None:
