@@ -72,6 +72,8 @@ logger = logging.getLogger(__name__)
 LEARNING_CODE = (
     bot.safety.corpus, bot.safety.learned, bot.safety.training, bot.nlu.screen_training
 )
+FEVER_FLAGS = frozenset({"fever", "immune_fever"})
+"""A temperature below 38.0 °C / 100.4 °F never escalates for these (issue 10)."""
 CATALOG_FILE = "red_flags.yml"
 ESCALATIONS = "escalations"
 LEARNED = "learned"
@@ -200,8 +202,17 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
                 if thresholds
                 else Decision(tier=live[0].tier if live else None)
             )
+            if not live and self._fever_below_threshold(message, decision):
+                decision = Decision()
             self._apply(message, live, decision)
         return messages
+
+    def _fever_below_threshold(self, message: Message, decision: Decision) -> bool:
+        """The model's only concern is a fever, but the temperature given is below 38.0 °C."""
+        fever_only = decision.model_flags and set(decision.model_flags) <= FEVER_FLAGS
+        if not fever_only or not (decision.tier or decision.ask) or self._detector is None:
+            return False
+        return self._detector.normal_temperature_only(message.get(TEXT) or "")
 
     def _scores(self, message: Message) -> Scores | None:
         """The learned screen's view of the message (None without a screen or vectors)."""

@@ -107,6 +107,17 @@ class RedFlagDetector:
                 first.setdefault(finding.flag_id, finding)
         return sorted(first.values(), key=lambda f: (TIER_RANK[f.tier], f.start))
 
+    def normal_temperature_only(self, text: str, doc: Doc | None = None) -> bool:
+        """True when the message gives a temperature and every reading is below a fever."""
+        doc = self._parse(text, doc)
+        tokens = self._canon.tokens(doc)
+        fevers = [
+            is_fever(reading, spec.temperature.celsius_min, spec.temperature.fahrenheit_min)
+            for spec in self.catalog.flags if spec.temperature is not None
+            for reading in find_readings(text, partial(self._cue_before, doc, tokens))
+        ]
+        return bool(fevers) and not any(fevers)
+
     # --- building --------------------------------------------------------------------------
 
     def _add(

@@ -346,3 +346,13 @@ def test_long_messages_stay_fast_and_are_read_to_the_end(detector: RedFlagDetect
     live = live_ids(detector, text)
     assert live == ["fall_injury"]
     assert time.perf_counter() - started < 3  # generous: shared CI machines; ~0.1 s locally
+
+
+@pytest.mark.parametrize(
+    ("text", "normal"),
+    [("my temp is 37.6", True), ("temperature 38.5 now", False), ("feeling hot, 99.1F", True),
+     ("how long does it last", False)],
+)
+def test_normal_temperature_only(detector: RedFlagDetector, text: str, normal: bool) -> None:
+    """The learned screen never escalates a fever for a temperature below 38.0 °C / 100.4 °F."""
+    assert detector.normal_temperature_only(text) is normal
