@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from pathlib import Path
 
@@ -31,6 +32,7 @@ async def outcomes(agent: Agent, texts: list[str]) -> list[str]:
 
 
 def main() -> int:
+    logging.disable(logging.INFO)  # Rasa's debug lines would print every message
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="models/toh.tar.gz")
     parser.add_argument("--sets", nargs="*", default=[BLIND_SET])
