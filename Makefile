@@ -94,7 +94,7 @@ $(AUDIT_VENV)/.installed: security/requirements-audit.lock | $(VENV)/.installed
 	@touch $@
 
 audit: $(AUDIT_VENV)/.installed
-	$(PY) scripts/audit_deps.py
+	ADVISORY_DB="$${ADVISORY_DB:-security/advisory-db}" $(PY) scripts/audit_deps.py
 
 test: setup train browser-deps services nginx-deps
 	$(MAKE) --no-print-directory lint validate audit
