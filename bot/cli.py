@@ -1,4 +1,6 @@
-"""Command line for operators and editors: ``python -m bot content|users|db|conversations|web``.
+"""Command line for operators and editors: ``python -m bot content|users|db|conversations|...``.
+
+``report`` prints the clinic report (``bot.reporting``).
 
 Every editorial command the web editor offers is here too, so an operator can script it:
 ``list, show, edit, submit, publish, history, diff, rollback, retire, lint, import, export``.
@@ -30,6 +32,7 @@ from bot.content.models import review_date
 from bot.conversations import service as conversations
 from bot.conversations.repository import Erased
 from bot.migrate import current_revision, new_revision, upgrade
+from bot.reporting import figures, render
 from bot.wiring import Services
 
 NO_TABLES = "the database has no tables yet: run `python -m bot db upgrade` first"
@@ -403,6 +406,30 @@ def _add_conversations_commands(group: Any) -> None:
                        help="e.g. 90d (default: CONVERSATION_RETENTION_DAYS, 90 days)")
 
 
+# --- report ----------------------------------------------------------------------------------
+
+
+def _report(args: argparse.Namespace, wired: Services) -> int:
+    report = figures.build_report(source=wired.report_source(), since=args.since)
+    if args.format == "json":
+        json.dump(report.as_json(), sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        print(render.as_text(report), end="")
+    if args.png:
+        render.write_png(report, Path(args.png))
+    return 0
+
+
+def _add_report_command(areas: Any) -> None:
+    report = _command(areas, "report", _report,
+                      "the clinic report: messages, topics, misses, escalations, reviews due")
+    report.add_argument("--since", type=_age, default=timedelta(days=30), metavar="AGE",
+                        help="the last AGE, e.g. 30d, 12h, 2w (default: 30d)")
+    report.add_argument("--format", choices=("json", "text"), default="text")
+    report.add_argument("--png", metavar="FILE", help="also draw the figures as a PNG chart")
+
+
 # --- parser ----------------------------------------------------------------------------------
 
 
@@ -522,6 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db_commands(db)
     talks = areas.add_parser("conversations", help="patients' conversations (operators)")
     _add_conversations_commands(talks.add_subparsers(dest="command", required=True))
+    _add_report_command(areas)
     web = _command(areas, "web", _web, "serve the content editor (and the demo page)")
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, help="default: WEB_PORT or 8000")
