@@ -389,6 +389,12 @@ def _conversations_purge(args: argparse.Namespace, wired: Services) -> int:
     return 0
 
 
+def _conversations_redact(args: argparse.Namespace, wired: Services) -> int:
+    changed = conversations.redact_stored(repo=wired.conversations())
+    print(f"redacted {changed} stored events")
+    return 0
+
+
 def _add_conversations_commands(group: Any) -> None:
     export = _command(group, "export", _conversations_export,
                       "print every conversation as one JSON object per line")
@@ -400,6 +406,8 @@ def _add_conversations_commands(group: Any) -> None:
     forget.add_argument("sender", metavar="SENDER",
                         help="conversation id or phone number ('-': read it from stdin, which "
                              "keeps a phone number out of the shell history)")
+    _command(group, "redact", _conversations_redact,
+             "redact personal details in conversations stored before redaction (run once)")
     purge = _command(group, "purge", _conversations_purge,
                      "erase conversations and records older than an age (retention)")
     purge.add_argument("--older-than", type=_age, metavar="AGE",
