@@ -67,7 +67,10 @@ _NOT_NAMES = frozenset(
     "afraid worried scared tired sore pregnant able unable back home here there new "
     "toh mri ct hip the a an in on at with from my it this that what how why when "
     "monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday "
-    "english spanish dr doctor nurse mr mrs ms miss back later now soon please if you".split()
+    "english spanish dr doctor nurse mr mrs ms miss back later now soon please if you "
+    "diabetic asthmatic allergic anemic anaemic overweight postpartum breastfeeding female male "
+    "old young retired due feeling having taking getting going using on off over under "
+    "confused dizzy numb limping walking day week month year night morning".split()
 )
 
 _PHONE_UNITS = re.compile(r"\s*(?:iu|mg|mcg|ug|ml|g|units?|steps|%)\b", re.IGNORECASE)

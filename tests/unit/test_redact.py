@@ -122,6 +122,9 @@ def test_self_introduced_names_are_redacted(text: str, expected: str) -> None:
         "It's MRI day tomorrow",
         "call 911",
         "I took 2 tablets at 8.30",
+        "I'm Diabetic and Pregnant",
+        "This is Day 3 of the pain",
+        "I'm Feeling worse",
     ],
 )
 def test_clinical_numbers_and_everyday_words_stay(text: str) -> None:
