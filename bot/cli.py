@@ -1,4 +1,6 @@
-"""Command line for operators and editors: ``python -m bot content|users|db|conversations|web``.
+"""Command line for operators and editors: ``python -m bot content|users|db|conversations|...``.
+
+``report`` prints the clinic report (``bot.reporting``).
 
 Every editorial command the web editor offers is here too, so an operator can script it:
 ``list, show, edit, submit, publish, history, diff, rollback, retire, lint, import, export``.
@@ -30,6 +32,7 @@ from bot.content.models import review_date
 from bot.conversations import service as conversations
 from bot.conversations.repository import Erased
 from bot.migrate import current_revision, new_revision, upgrade
+from bot.reporting import figures, render
 from bot.wiring import Services
 
 NO_TABLES = "the database has no tables yet: run `python -m bot db upgrade` first"
@@ -386,6 +389,12 @@ def _conversations_purge(args: argparse.Namespace, wired: Services) -> int:
     return 0
 
 
+def _conversations_redact(args: argparse.Namespace, wired: Services) -> int:
+    changed = conversations.redact_stored(repo=wired.conversations())
+    print(f"redacted {changed} stored events")
+    return 0
+
+
 def _add_conversations_commands(group: Any) -> None:
     export = _command(group, "export", _conversations_export,
                       "print every conversation as one JSON object per line")
@@ -397,10 +406,36 @@ def _add_conversations_commands(group: Any) -> None:
     forget.add_argument("sender", metavar="SENDER",
                         help="conversation id or phone number ('-': read it from stdin, which "
                              "keeps a phone number out of the shell history)")
+    _command(group, "redact", _conversations_redact,
+             "redact personal details in conversations stored before redaction (run once)")
     purge = _command(group, "purge", _conversations_purge,
                      "erase conversations and records older than an age (retention)")
     purge.add_argument("--older-than", type=_age, metavar="AGE",
                        help="e.g. 90d (default: CONVERSATION_RETENTION_DAYS, 90 days)")
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def _report(args: argparse.Namespace, wired: Services) -> int:
+    report = figures.build_report(source=wired.report_source(), since=args.since)
+    if args.format == "json":
+        json.dump(report.as_json(), sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        print(render.as_text(report), end="")
+    if args.png:
+        render.write_png(report, Path(args.png))
+    return 0
+
+
+def _add_report_command(areas: Any) -> None:
+    report = _command(areas, "report", _report,
+                      "the clinic report: messages, topics, misses, escalations, reviews due")
+    report.add_argument("--since", type=_age, default=timedelta(days=30), metavar="AGE",
+                        help="the last AGE, e.g. 30d, 12h, 2w (default: 30d)")
+    report.add_argument("--format", choices=("json", "text"), default="text")
+    report.add_argument("--png", metavar="FILE", help="also draw the figures as a PNG chart")
 
 
 # --- parser ----------------------------------------------------------------------------------
@@ -522,6 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db_commands(db)
     talks = areas.add_parser("conversations", help="patients' conversations (operators)")
     _add_conversations_commands(talks.add_subparsers(dest="command", required=True))
+    _add_report_command(areas)
     web = _command(areas, "web", _web, "serve the content editor (and the demo page)")
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, help="default: WEB_PORT or 8000")

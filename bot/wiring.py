@@ -17,6 +17,7 @@ from bot.config import Settings, get_settings
 from bot.content.repository import SqlAlchemyUnitOfWork
 from bot.conversations.repository import SqlConversationRepository
 from bot.replies import ReplyService
+from bot.reporting.source import SqlReportSource
 
 
 def make_engine(database_url: str) -> Engine:
@@ -69,6 +70,10 @@ class Services:
     def conversations(self) -> SqlConversationRepository:
         """Conversations (Rasa's tracker events) and the records tied to a person."""
         return SqlConversationRepository(self.tracker_engine, self.engine)
+    def report_source(self) -> SqlReportSource:
+        """What the clinic report reads: Rasa's events and our tables."""
+        return SqlReportSource(self.tracker_engine, self.engine, self.uow)
+
     def replies(self) -> ReplyService:
         """A reply service on the content store, with this process's salt and clinic."""
         settings = self.settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,3 +97,12 @@ def any_services(request: pytest.FixtureRequest) -> Services:
 def settings() -> Settings:
     """Settings read from the environment only (no .env)."""
     return load_settings(env_file=None)
+
+
+@pytest.fixture(autouse=True)
+def _log_record_factory() -> Iterator[None]:
+    """Undo ``bot.log_redaction.install`` (the tracker store makes it) after each test, so a
+    test that checks what our own code leaves out of a log line is not helped by it."""
+    factory = logging.getLogRecordFactory()
+    yield
+    logging.setLogRecordFactory(factory)

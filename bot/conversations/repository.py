@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import abc
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import and_, column, delete, func, inspect, select, table
+from sqlalchemy import and_, column, delete, func, inspect, select, table, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
 
@@ -21,6 +22,10 @@ from bot.channels.sms_state import SmsContact
 from bot.content.models import EscalationRecord
 
 MESSAGE_TYPES = ("user", "bot")
+PATIENT_TYPES = ("user", "slot")  # the events that may hold what a patient wrote
+REWRITE_BATCH = 500
+
+EventRewrite = Callable[[dict[str, Any]], dict[str, Any]]
 
 EVENTS = table(
     "events",
@@ -71,6 +76,10 @@ class ConversationRepository(abc.ABC):
         """
 
     @abc.abstractmethod
+    def rewrite_events(self, rewrite: EventRewrite) -> int:
+        """Store ``rewrite(event)`` in place of each user and slot event; how many changed."""
+
+    @abc.abstractmethod
     def erase(self, person: Person) -> Erased:
         """Delete every row stored under ``person``'s keys."""
 
@@ -97,6 +106,34 @@ class SqlConversationRepository(ConversationRepository):
             rows = connection.execution_options(stream_results=True).execute(_messages(since))
             for sender, type_name, timestamp, data in rows:
                 yield StoredMessage(sender, type_name, _text(data), float(timestamp or 0.0))
+
+    def rewrite_events(self, rewrite: EventRewrite) -> int:
+        """See ``ConversationRepository.rewrite_events`` (in batches of ``REWRITE_BATCH``)."""
+        if not self._has_events():
+            return 0
+        changed, after = 0, -1
+        while True:
+            with self._tracker.begin() as connection:
+                rows = connection.execute(select(EVENTS.c.id, EVENTS.c.data).where(and_(
+                    EVENTS.c.type_name.in_(PATIENT_TYPES), EVENTS.c.id > after,
+                )).order_by(EVENTS.c.id).limit(REWRITE_BATCH)).all()
+                for row_id, data in rows:
+                    changed += self._rewrite_row(connection, row_id, data, rewrite)
+            if len(rows) < REWRITE_BATCH:
+                return changed
+            after = rows[-1][0]
+
+    @staticmethod
+    def _rewrite_row(connection: Any, row_id: int, data: str | None, rewrite: EventRewrite) -> int:
+        try:
+            event = json.loads(data or "{}")
+        except ValueError:
+            return 0
+        rewritten = json.dumps(rewrite(event))
+        if rewritten == json.dumps(event):
+            return 0
+        connection.execute(update(EVENTS).where(EVENTS.c.id == row_id).values(data=rewritten))
+        return 1
 
     def erase(self, person: Person) -> Erased:
         """See ``ConversationRepository.erase``."""

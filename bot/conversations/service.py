@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.conversations.repository import ConversationRepository, Erased, Person, StoredMessage
 from bot.privacy import pseudonym
+from bot.redact import redact_event
 
 _AGE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -79,6 +80,11 @@ def forget(sender: str, *, repo: ConversationRepository, salt: str) -> Erased:
     if not sender.strip():
         raise ValueError("an empty sender names nobody")
     return repo.erase(person(sender, salt=salt))
+
+
+def redact_stored(*, repo: ConversationRepository) -> int:
+    """Redact what patients wrote in conversations stored before redaction; how many events."""
+    return repo.rewrite_events(redact_event)
 
 
 def purge(

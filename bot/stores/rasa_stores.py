@@ -4,7 +4,9 @@
 PostgreSQL for a clinic network) and ``REDIS_URL`` (a Redis ticket lock so several replicas never
 handle one conversation's turns at once; in-memory when unset).
 
-The tracker store differs from Rasa's ``SQLTrackerStore`` in three ways: the URL's query
+The tracker store differs from Rasa's ``SQLTrackerStore`` in four ways: what a patient wrote is
+stored redacted (``bot.redact``: phone numbers, e-mails, dates, addresses, names; the NLU has
+already seen the raw text in memory); the URL's query
 parameters (``?sslmode=require``) reach the driver; an unreachable database at start stops the
 server with a clear message (Rasa's store retries for ever, and a store that fails to build is
 silently replaced by an in-memory one); a failure mid-run is reported to the channel
@@ -22,12 +24,15 @@ import sqlalchemy as sa
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import log_redaction
 from bot.config import get_settings
+from bot.redact import redact_event
 from bot.stores.lock_store import RedisTicketLockStore
 from bot.stores.turn_health import TurnCutOff, report_store_failure
 
@@ -105,10 +110,33 @@ def _reported() -> Iterator[None]:
         raise
 
 
-class EnvSQLTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store on ``TRACKER_DATABASE_URL`` or ``DATABASE_URL``."""
+class RedactedEvent:
+    """An event as the store writes it: Rasa's JSON of it with the patient's words redacted."""
+
+    def __init__(self, event: Event) -> None:
+        self.type_name = event.type_name
+        self._event = event
+
+    def as_dict(self) -> dict[str, Any]:
+        """``Event.as_dict`` through ``bot.redact.redact_event``."""
+        return redact_event(self._event.as_dict())
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    """Rasa's ``SQLTrackerStore`` writing each new event redacted (see ``RedactedEvent``)."""
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """Rasa's new events, each wrapped so that ``save`` serialises it redacted."""
+        return (RedactedEvent(event) for event in super()._additional_events(session, tracker))
+
+
+class EnvSQLTrackerStore(RedactingSQLTrackerStore):
+    """The redacting SQL tracker store on ``TRACKER_DATABASE_URL`` or ``DATABASE_URL``."""
 
     def __init__(self, domain: Any = None, host: Any = None, event_broker: Any = None, **_: Any):
+        # The Rasa server builds its tracker store once, at start: the hook we own in that
+        # process before any message arrives, so no log line it writes holds a patient's details.
+        log_redaction.install()
         database_url = get_settings().tracker_database_url
         check_reachable(database_url)
         super().__init__(

@@ -2,13 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 
 from bot.content.files import ItemSpec
 from bot.content.importing import IMPORT_AUTHOR
 from bot.content.models import ContentItem, Revision, utcnow
 from bot.content.repository import FakeUnitOfWork
-from bot.conversations.repository import ConversationRepository, Erased, Person, StoredMessage
+from bot.conversations.repository import (
+    ConversationRepository,
+    Erased,
+    EventRewrite,
+    Person,
+    StoredMessage,
+)
 
 
 def spec(item_id: str, kind: str = "faq", tier: str | None = None, **fields: str) -> ItemSpec:
@@ -75,6 +82,17 @@ class FakeConversationRepository(ConversationRepository):
         kept = [m for m in self.stored if since is None or m.timestamp >= since]
         firsts = {m.sender: i for i, m in reversed(list(enumerate(kept)))}
         return iter(sorted(kept, key=lambda m: firsts[m.sender]))
+
+    def rewrite_events(self, rewrite: EventRewrite) -> int:
+        changed = 0
+        for index, message in enumerate(self.stored):
+            if message.type != "user":
+                continue
+            text = rewrite({"event": "user", "text": message.text}).get("text")
+            if text != message.text:
+                self.stored[index] = replace(message, text=text)
+                changed += 1
+        return changed
 
     def erase(self, person: Person) -> Erased:
         before = (len(self.stored), len(self.escalation_keys), len(self.sms_contacts))

@@ -7,7 +7,15 @@ from datetime import timedelta
 import pytest
 
 from bot.conversations.repository import Erased, StoredMessage
-from bot.conversations.service import BadAge, export, forget, parse_age, person, purge
+from bot.conversations.service import (
+    BadAge,
+    export,
+    forget,
+    parse_age,
+    person,
+    purge,
+    redact_stored,
+)
 from bot.privacy import pseudonym
 from tests.unit.fakes import FakeConversationRepository
 
@@ -105,3 +113,14 @@ def test_purge_erases_what_is_older_than_the_age() -> None:
 def test_purge_of_everything_is_refused() -> None:
     with pytest.raises(BadAge):
         purge(repo=FakeConversationRepository(stored()), older_than=timedelta(0), now=NOW)
+
+
+def test_redact_stored_redacts_user_messages_only() -> None:
+    repo = FakeConversationRepository([
+        StoredMessage("web-1", "user", "my name is Maria, DOB 3/12/1980", NOW),
+        StoredMessage("web-1", "bot", "Call us on (555) 010-0100.", NOW),
+        StoredMessage("web-1", "user", "fever 38.5", NOW),
+    ])
+    assert redact_stored(repo=repo) == 1
+    assert [m.text for m in repo.stored] == [
+        "my name is [name], DOB [date]", "Call us on (555) 010-0100.", "fever 38.5"]

@@ -1,0 +1,1 @@
+"""The clinic report: what patients asked, what was answered, escalated or missed."""
