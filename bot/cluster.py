@@ -297,11 +297,12 @@ def build_cluster(config: ClusterConfig, extra_env: Mapping[str, str] | None = N
 
 
 def prepare_store(env: Mapping[str, str]) -> None:
-    """Schema and content (new items only), as ``make run`` does before starting."""
-    subprocess.run(
-        [sys.executable, "-m", "bot", "content", "import", "--new-only"],
-        cwd=REPO_ROOT, env=dict(env), check=True, stdout=subprocess.DEVNULL,
-    )
+    """Schema (migrations) and content (new items only), as ``make run`` does before starting."""
+    for step in (["db", "upgrade"], ["content", "import", "--new-only"]):
+        subprocess.run(
+            [sys.executable, "-m", "bot", *step],
+            cwd=REPO_ROOT, env=dict(env), check=True, stdout=subprocess.DEVNULL,
+        )
 
 
 def main() -> int:
