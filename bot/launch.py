@@ -211,6 +211,7 @@ def main() -> int:
         stack = start_stack(ports)
     except (UnsafeSettings, UnsafeApi) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
     except ModelUnusable as error:
         print(f"cannot start: {error}", file=sys.stderr)
         return 1

@@ -103,7 +103,9 @@ async def web(services: Services, bot: BotDouble) -> AsyncIterator[Client]:
 
 
 def text_of(services: Services, item_id: str) -> str:
-    return content.published_answer(item_id, uow=services.uow()).text.strip()
+    """The item's web text as a patient receives it (clinic details filled in)."""
+    answer = content.published_answer(item_id, uow=services.uow())
+    return answer.filled(services.settings.clinic.placeholders()).text.strip()
 
 
 # --- what the patient typed -----------------------------------------------------------------

@@ -59,7 +59,9 @@ def channel_on(services: Services, agent: Any = None) -> PatientRestInput:
 
 
 def text_of(services: Services, item_id: str) -> str:
-    return content.published_answer(item_id, uow=services.uow()).text.strip()
+    """The item's web text as a patient receives it (clinic details filled in)."""
+    answer = content.published_answer(item_id, uow=services.uow())
+    return answer.filled(services.settings.clinic.placeholders()).text.strip()
 
 
 # --- action server down ---------------------------------------------------------------------
@@ -131,7 +133,9 @@ async def test_redis_lock_store_down_gets_unavailable_and_a_log_line(
     channel = channel_on(services)
     [answer] = await channel.answer(handle, "web-1", "How long does TOH last?")
     assert answer["text"] == text_of(services, "unavailable")
-    assert "turn failed (LockError)" in caplog.text  # Rasa wraps the ConnectionError
+    # Rasa's stock store wraps the ConnectionError in a LockError; our ticket lock lets it through
+    failed = ("turn failed (LockError)", "turn failed (ConnectionError)")
+    assert any(line in caplog.text for line in failed)
 
 
 # --- model missing or corrupt at start ------------------------------------------------------
