@@ -18,7 +18,7 @@ TRAIN_INPUTS := config.yml domain.yml content/red_flags.yml $(shell find data -n
 help:
 	@echo "make run    set up and start the assistant (Rasa :5005, actions :5055, web :8000)"
 	@echo "make test   set up and run every test (lint, data validation, pytest, story tests)"
-	@echo "make eval   NLU report on tests/nlu/heldout.yml (+ confusion matrix PNG in reports/)"
+	@echo "make eval   NLU report on tests/nlu/heldout.yml and the CLINC150 exam (+ confusion matrix PNG)"
 	@echo "make bench  benchmarks: train time, model-ready time, memory, REST latency, detector cost"
 	@echo "make cluster  REPLICAS (default 2) Rasa replicas behind nginx on :5005 (web :8000)"
 

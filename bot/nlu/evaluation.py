@@ -1,4 +1,8 @@
-"""Measure the trained model on held-out phrasings: topic accuracy and out-of-scope kept out."""
+"""Measure the trained model on held-out phrasings: topic accuracy and out-of-scope kept out.
+
+"Kept out" means the message got neither an FAQ answer nor an escalation (nor the red-flag screen's
+question or its "tell your care team soon" line): unrelated questions must not be answered as TOH.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,35 @@ from pathlib import Path
 
 import yaml
 
-from bot.replies import FAQ_INTENT_PREFIX, closest_topics, related_topic, topic_of_intent
+from bot.replies import (
+    CARE_TEAM_SOON_INTENT,
+    CHECK_INTENT,
+    ESCALATION_INTENT_PREFIX,
+    FAQ_INTENT_PREFIX,
+    closest_topics,
+    related_topic,
+    topic_of_intent,
+)
 
 FALLBACK_INTENT = "nlu_fallback"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 # The calm (must-not-escalate) safety sets, from the repository root: the suite and the blind set.
 CALM_SETS = ("tests/safety/cases.yml", "tests/safety/calm_blind.yml")
+# The CLINC150 exam (issue 16): its test and out-of-scope test samples, never trained on.
+CLINC_EXAM = "tests/nlu/clinc_exam.yml"
+CLINC_SPLITS = ("test", "oos_test")
+# Intents the red-flag screen sets over the classifier's (confidence 1, not the classifier's).
+SCREEN_INTENTS = frozenset({CHECK_INTENT, CARE_TEAM_SOON_INTENT})
+
+
+def is_screen_intent(intent: str) -> bool:
+    """True for an intent the red-flag screen set (escalation, its question, its "soon" line)."""
+    return intent.startswith(ESCALATION_INTENT_PREFIX) or intent in SCREEN_INTENTS
+
+
+def kept_out(intent: str) -> bool:
+    """True when an unrelated message got no FAQ answer and nothing from the red-flag screen."""
+    return not intent.startswith(FAQ_INTENT_PREFIX) and not is_screen_intent(intent)
 
 
 @dataclass(frozen=True)
@@ -33,8 +61,12 @@ class Report:
     # Per pair: the intents one tap away (suggestion buttons, or the related-topic button).
     offered: list[tuple[str, ...]] = field(default_factory=list)
 
+    # Per pair: the parse result it came from (to replay another fallback threshold).
+    parsed: list[dict] = field(default_factory=list)
+
     def add(self, example: Example, parsed: dict) -> None:
         """Record one parse result: the intent answered and the topics offered as buttons."""
+        self.parsed.append(parsed)
         intent = parsed["intent"]["name"]
         ranking = parsed.get("intent_ranking") or []
         if intent == FALLBACK_INTENT:
@@ -68,7 +100,7 @@ class Report:
         return [(e, p) for e, p in self.pairs if e.intent.startswith(FAQ_INTENT_PREFIX)]
 
     def _oos_pairs(self) -> list[tuple[Example, str]]:
-        return [(e, p) for e, p in self.pairs if e.intent == "out_of_scope"]
+        return [(e, p) for e, p in self.pairs if e.intent == OUT_OF_SCOPE_INTENT]
 
     @property
     def topic_accuracy(self) -> float:
@@ -78,14 +110,14 @@ class Report:
 
     @property
     def out_of_scope_kept_out(self) -> float:
-        """Share of out-of-scope phrasings that got no FAQ answer."""
+        """Share of out-of-scope phrasings kept out (no FAQ answer, no escalation)."""
         pairs = self._oos_pairs()
-        return sum(not p.startswith(FAQ_INTENT_PREFIX) for _, p in pairs) / max(len(pairs), 1)
+        return sum(kept_out(p) for _, p in pairs) / max(len(pairs), 1)
 
     def misses(self) -> list[tuple[Example, str]]:
-        """Topic phrasings classified wrongly and out-of-scope ones answered as a topic."""
+        """Topic phrasings classified wrongly and out-of-scope ones not kept out."""
         wrong_topic = [(e, p) for e, p in self._topic_pairs() if e.intent != p]
-        leaked = [(e, p) for e, p in self._oos_pairs() if p.startswith(FAQ_INTENT_PREFIX)]
+        leaked = [(e, p) for e, p in self._oos_pairs() if not kept_out(p)]
         return wrong_topic + leaked
 
     def summary(self) -> str:
@@ -100,6 +132,48 @@ class Report:
         ]
         lines += [f"  MISS {e.intent:<24} -> {p:<24} {e.text!r}" for e, p in self.misses()]
         return "\n".join(lines)
+
+
+def kept_out_summary(name: str, report: Report) -> str:
+    """One line per exam of unrelated messages, then each one let in (what it got)."""
+    pairs = report._oos_pairs()
+    leaked = [(e, p) for e, p in pairs if not kept_out(p)]
+    fallback = sum(p == FALLBACK_INTENT for _, p in pairs)
+    lines = [
+        f"{name}: kept out {len(pairs) - len(leaked)}/{len(pairs)} "
+        f"({report.out_of_scope_kept_out:.1%}; unsure with topic buttons {fallback}), "
+        f"FAQ answers {sum(p.startswith(FAQ_INTENT_PREFIX) for _, p in leaked)}, "
+        f"red-flag screen {sum(is_screen_intent(p) for _, p in leaked)}"
+    ]
+    lines += [f"  LET IN -> {p:<24} {e.text!r}" for e, p in leaked]
+    return "\n".join(lines)
+
+
+def with_fallback_threshold(report: Report, threshold: float, ambiguity: float) -> Report:
+    """The report the same model would give with another ``FallbackClassifier`` setting.
+
+    Replays the classifier's own ranking (the fallback entry left out): below ``threshold``, or
+    within ``ambiguity`` of the runner-up, the message falls back. The red-flag screen does not
+    read the intent, so its overrides stay as they are.
+    """
+    replayed = Report()
+    for (example, _), parsed in zip(report.pairs, report.parsed, strict=True):
+        intent = parsed["intent"]["name"]
+        if is_screen_intent(intent):
+            replayed.add(example, parsed)
+            continue
+        ranking = [r for r in parsed.get("intent_ranking") or [] if r["name"] != FALLBACK_INTENT]
+        if not ranking:
+            replayed.add(example, parsed)
+            continue
+        top = ranking[0]
+        second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+        unsure = top["confidence"] < threshold or top["confidence"] - second < ambiguity
+        fallback = {"name": FALLBACK_INTENT, "confidence": threshold}
+        intent_now = fallback if unsure else top
+        ranking_now = [fallback, *ranking] if unsure else ranking
+        replayed.add(example, {**parsed, "intent": intent_now, "intent_ranking": ranking_now})
+    return replayed
 
 
 def phrasing_key(text: str) -> str:
@@ -117,6 +191,19 @@ def read_examples(path: Path) -> list[Example]:
             if text:
                 examples.append(Example(text, block["intent"]))
     return examples
+
+
+def read_clinc_exam(path: Path) -> dict[str, list[Example]]:
+    """The CLINC150 exam by split (``test``, ``oos_test``: each block's ``metadata.split``)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    splits: dict[str, list[Example]] = {}
+    for block in data.get("nlu", []):
+        split = str((block.get("metadata") or {}).get("split", "unknown"))
+        for line in str(block.get("examples", "")).splitlines():
+            text = line.strip()[2:].strip() if line.strip().startswith("- ") else ""
+            if text:
+                splits.setdefault(split, []).append(Example(text, block["intent"]))
+    return splits
 
 
 def read_calm_examples(path: Path) -> list[Example]:

@@ -1,6 +1,6 @@
-"""The exams stay exams: no sentence of the blind red-flag set, the validation set or the held-out
-NLU set appears in what the models are trained on (compared sentence by sentence, ignoring case
-and punctuation, not only as whole messages)."""
+"""The exams stay exams: no sentence of the blind red-flag set, the validation set, the held-out
+NLU set or the CLINC150 exam appears in what the models are trained on (compared sentence by
+sentence, ignoring case and punctuation, not only as whole messages)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,6 +16,7 @@ BLIND = ROOT / "tests" / "safety" / "blind" / "redflags_blind.yml"
 VALIDATION = ROOT / "data" / "red_flags" / "validation.yml"
 TRAIN = ROOT / "data" / "red_flags" / "train"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+CLINC_EXAM = ROOT / "tests" / "nlu" / "clinc_exam.yml"
 # Short sentences ("yes", "help me") are shared by chance; five words or more are not.
 MIN_WORDS = 5
 
@@ -36,6 +37,7 @@ def training_texts() -> list[str]:
         ("blind red-flag set", lambda: [m.text for m in load_corpus([BLIND])]),
         ("validation set", lambda: [m.text for m in load_corpus([VALIDATION])]),
         ("held-out NLU set", lambda: [e.text for e in read_examples(HELDOUT)]),
+        ("CLINC150 exam", lambda: [e.text for e in read_examples(CLINC_EXAM)]),
     ],
 )
 def test_no_exam_sentence_is_in_the_training_data(exam: str, texts) -> None:
