@@ -155,7 +155,8 @@ def test_reviewer_sees_history_and_rolls_back(browser: object, editor: Editor) -
     erin = log_in(browser, editor, "erin")
     open_edit(erin, "Can I work with TOH?")
     erin.get_by_label("SMS text").fill(
-        "Working with TOH depends on your pain and your job. " "Talk with your care team."
+        "Working with transient osteoporosis of the hip (TOH) depends on your pain and your job. "
+        "Talk with your care team."
     )
     erin.get_by_role("button", name="Save and send for review").click()
     erin.context.close()

@@ -303,7 +303,7 @@ def test_quick_reply_by_keyboard_sends_payload_shows_title(page: Any, rasa: Serv
     page.keyboard.press("Enter")
 
     expect(page.locator(".toh-user").last).to_have_text("You said: How long TOH lasts")
-    expect(bot_messages(page).last).to_contain_text("Many people improve")
+    expect(bot_messages(page).last).to_contain_text("usually get better slowly")
     expect(page.get_by_role("group", name="Suggested replies")).to_have_count(0)
     expect(page.get_by_label("Your question")).to_be_focused()
     assert inbox(rasa, sender_of(page))[-1] == "/faq_duration"

@@ -16,6 +16,8 @@ from bot.nlu.evaluation import (
     read_clinc_exam,
     read_examples,
 )
+from bot.safety.corpus import load_corpus
+from bot.safety.evaluation import outcome_of, report_for
 from bot.topics import FAQ_TOPICS
 
 HELDOUT = REPO_ROOT / "tests" / "nlu" / "heldout.yml"
@@ -98,3 +100,23 @@ async def test_the_model_itself_still_obeys_slash_intents(agent, text: str) -> N
     """Why the patient channels must clean slash text: Rasa treats it as an intent."""
     parsed = await agent.parse_message(text)
     assert parsed["intent"]["name"] == text[1:]
+
+
+# Issue 10: the blind red-flag set (written from the flag names only, never trained on), scored
+# through the whole model. Measured on 2026-11-29: 99.2% of 487 must-escalate messages caught
+# (4 missed: 2 crisis, 1 emergency, 1 urgent), 6.7% of 297 calm messages escalated. These guard
+# against a regression; the targets (no crisis or emergency missed, <= 1% missed, <= 5% calm
+# escalated) are reported by `make eval`, not asserted here.
+BLIND_RED_FLAGS = REPO_ROOT / "tests" / "safety" / "blind" / "redflags_blind.yml"
+MIN_CAUGHT, MAX_CALM_ESCALATED = 0.98, 0.10
+
+
+async def test_blind_red_flags_through_the_whole_model(agent) -> None:
+    messages = load_corpus([BLIND_RED_FLAGS])
+    outcomes = [outcome_of(await agent.parse_message(m.text)) for m in messages]
+    report = report_for(BLIND_RED_FLAGS.name, messages, outcomes)
+    print("\n".join(report.lines()))
+    must = [m for m in messages if m.must_escalate]
+    calm = [m for m in messages if m.tier == "none"]
+    assert 1 - len(report.missed()) / len(must) >= MIN_CAUGHT, report.missed()
+    assert len(report.calm_escalated()) / len(calm) <= MAX_CALM_ESCALATED, report.calm_escalated()
