@@ -40,7 +40,7 @@ from bot.nlu.evaluation import read_examples  # noqa: E402
 from scripts.bench_vs_stock import free_port  # noqa: E402
 from tests.conftest import loaded_services  # noqa: E402
 
-TIMES: dict[str, list[float]] = defaultdict(list)
+TIMES: dict[str, list[tuple[float, float]]] = defaultdict(list)  # (wall ms, CPU ms)
 
 
 def timed(owner: Any, attribute: str, label: str | Callable[..., str]) -> None:
@@ -53,22 +53,24 @@ def timed(owner: Any, attribute: str, label: str | Callable[..., str]) -> None:
     if asyncio.iscoroutinefunction(original):
         @functools.wraps(original)
         async def wrapper_async(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 return await original(*args, **kwargs)
             finally:
-                TIMES[key(args)].append((time.perf_counter() - started) * 1000)
+                TIMES[key(args)].append(((time.perf_counter() - started) * 1000,
+                                         (time.process_time() - cpu) * 1000))
 
         setattr(owner, attribute, wrapper_async)
         return
 
     @functools.wraps(original)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             return original(*args, **kwargs)
         finally:
-            TIMES[key(args)].append((time.perf_counter() - started) * 1000)
+            TIMES[key(args)].append(((time.perf_counter() - started) * 1000,
+                                     (time.process_time() - cpu) * 1000))
 
     setattr(owner, attribute, wrapper)
 
@@ -96,16 +98,38 @@ def instrument() -> None:
     timed(RemoteAction, "run", "action server HTTP call (RemoteAction.run)")
 
 
-def table(times: dict[str, list[float]], turns: int, title: str) -> list[str]:
-    """Per-turn milliseconds of each stage (total / turns), calls per turn, median per call."""
+def table(times: dict[str, list[tuple[float, float]]], turns: int, title: str) -> list[str]:
+    """Per stage: CPU and wall ms per turn, calls per turn, median wall and CPU ms per call.
+
+    CPU is this process's (``time.process_time``): on a busy machine wall clock includes
+    waiting for a core; the action server's CPU is not in it (only in the HTTP call's wall).
+    """
     lines = [f"### {title} ({turns} turns)", "",
-             "| stage | ms per turn | calls per turn | median ms per call |",
-             "|---|---:|---:|---:|"]
-    for name in sorted(times, key=lambda n: -sum(times[n])):
-        values = times[name]
-        lines.append(f"| {name} | {sum(values) / turns:.1f} | {len(values) / turns:.1f} | "
-                     f"{statistics.median(values):.2f} |")
+             "| stage | CPU ms per turn | wall ms per turn | calls per turn | median per call "
+             "(wall / CPU ms) |", "|---|---:|---:|---:|---:|"]
+    for name in sorted(times, key=lambda n: -sum(c for _, c in times[n])):
+        walls, cpus = [w for w, _ in times[name]], [c for _, c in times[name]]
+        lines.append(f"| {name} | {sum(cpus) / turns:.1f} | {sum(walls) / turns:.1f} | "
+                     f"{len(walls) / turns:.1f} | {statistics.median(walls):.2f} / "
+                     f"{statistics.median(cpus):.2f} |")
     return lines
+
+
+def action_lookup_ms(rounds: int = 30) -> float:
+    """Median ms of the action's own content lookup (``replies().topic``), run in this process.
+
+    The action server does the same blocking call inside its event loop; the rest of
+    ``RemoteAction.run`` is the HTTP hop (JSON of the whole tracker there and back).
+    """
+    from bot.topics import FAQ_TOPICS
+    from bot.wiring import Services
+
+    replies, samples = Services().replies(), []
+    for i in range(rounds):
+        started = time.perf_counter()
+        replies.topic(FAQ_TOPICS[i % len(FAQ_TOPICS)], "rest")
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
 
 
 async def run(model: Path, turns: int, long: int, texts: list[str]) -> list[str]:
@@ -127,30 +151,39 @@ async def run(model: Path, turns: int, long: int, texts: list[str]) -> list[str]
     report: list[str] = []
     TIMES.clear()
     profiler = Profiler(interval=0.0005, async_mode="enabled")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with profiler:
         for i in range(turns):
             await agent.handle_text(texts[i % len(texts)], sender_id=f"p-{uuid.uuid4().hex[:8]}")
     wall = (time.perf_counter() - started) * 1000 / turns
+    cpu = (time.process_time() - cpu) * 1000 / turns
     report += table(TIMES, turns, "new conversation, one message")
-    report += ["", f"whole turn (agent.handle_text): {wall:.1f} ms mean", ""]
+    report += ["", f"whole turn (agent.handle_text): {wall:.1f} ms mean wall clock, "
+               f"{cpu:.1f} ms CPU of this process (the action server's not included)", ""]
     (ROOT / "build").mkdir(exist_ok=True)
     (ROOT / "build/profile_turn.txt").write_text(profiler.output_text(unicode=True, show_all=False))
     (ROOT / "build/profile_turn.html").write_text(profiler.output_html())
-    sender, walls = f"long-{uuid.uuid4().hex[:8]}", []
-    first: dict[str, list[float]] = {}
+    if profiler.last_session:  # `pyinstrument --load build/profile_turn.pyisession --show-all`
+        profiler.last_session.save(str(ROOT / "build/profile_turn.pyisession"))
+    sender, walls, cpus = f"long-{uuid.uuid4().hex[:8]}", [], []
+    first: dict[str, list[tuple[float, float]]] = {}
     for i in range(long):
         if i == 10:
             first = {name: list(values) for name, values in TIMES.items()}
         if i in (0, long - 10):
             TIMES.clear()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         await agent.handle_text(texts[i % len(texts)], sender_id=sender)
         walls.append((time.perf_counter() - t0) * 1000)
+        cpus.append((time.process_time() - c0) * 1000)
     report += table(first, 10, f"first 10 turns of a {long}-turn conversation") + [""]
     report += table(TIMES, 10, f"last 10 turns of a {long}-turn conversation")
-    report += ["", f"whole turn, median of first 10: {statistics.median(walls[:10]):.1f} ms, "
-               f"of last 10: {statistics.median(walls[-10:]):.1f} ms"]
+    report += ["", f"whole turn, median of first 10: {statistics.median(walls[:10]):.1f} ms wall "
+               f"({statistics.median(cpus[:10]):.1f} ms CPU), of last 10: "
+               f"{statistics.median(walls[-10:]):.1f} ms wall "
+               f"({statistics.median(cpus[-10:]):.1f} ms CPU)"]
+    report += ["", f"the action's content lookup alone (replies().topic, in process): "
+               f"{action_lookup_ms():.2f} ms median"]
     return report
 
 
