@@ -299,7 +299,8 @@ def main() -> int:
                 bot.stop()
     report(ours, stock)
     load = os.getloadavg()
-    note = f"scale {size:g}, {os.cpu_count()} cores, load average {load[0]:.1f} at the end"
+    note = (f"scripts/bench_vs_stock.py --scale {size:g}; {os.cpu_count()} cores, "
+            f"load average {load[0]:.1f} at the end")
     print(note)
     out = ROOT / "build/bench_vs_stock.json"
     out.write_text(json.dumps({"ours": ours, "stock": stock, "note": note}, indent=1))
