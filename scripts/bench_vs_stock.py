@@ -271,9 +271,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="scenario size (1.0 = full)")
     parser.add_argument("--png", type=Path, default=ROOT / "docs/bench_vs_stock.png")
+    parser.add_argument("--stock-epochs", type=int, default=None,
+                        help="train the stock networks this many epochs instead of 100 "
+                             "(same inference cost; a quick stand-in, say so with the numbers)")
     args = parser.parse_args()
     size = max(0.05, args.scale)
-    write_project(STOCK_DIR)
+    write_project(STOCK_DIR, args.stock_epochs)
     model, train_s = trained_model(STOCK_DIR)
     texts = [e.text for e in read_examples(ROOT / "tests/nlu/heldout.yml")]
     bots: list[Bot] = []
@@ -299,7 +302,8 @@ def main() -> int:
                 bot.stop()
     report(ours, stock)
     load = os.getloadavg()
-    note = (f"scripts/bench_vs_stock.py --scale {size:g}; {os.cpu_count()} cores, "
+    epochs = f" --stock-epochs {args.stock_epochs}" if args.stock_epochs else ""
+    note = (f"scripts/bench_vs_stock.py --scale {size:g}{epochs}; {os.cpu_count()} cores, "
             f"load average {load[0]:.1f} at the end")
     print(note)
     out = ROOT / "build/bench_vs_stock.json"

@@ -72,3 +72,13 @@ def test_stock_action_reads_the_published_text(sqlite_services: object, sqlite_u
     actions.ActionAnswerFaq().run(dispatcher, tracker, {})
     text = dispatcher.messages[0]["text"]
     assert "drive" in text and len(text) > 100
+
+
+def test_fewer_epochs_change_nothing_else() -> None:
+    project = _load("project")
+    full, quick = yaml.safe_load(project.config()), yaml.safe_load(project.config(5))
+    for part in ("pipeline", "policies"):
+        for a, b in zip(full[part], quick[part], strict=True):
+            assert {k: v for k, v in a.items() if k != "epochs"} == \
+                   {k: v for k, v in b.items() if k != "epochs"}
+            assert b.get("epochs") == (5 if "epochs" in a else None)
