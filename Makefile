@@ -111,6 +111,7 @@ bench: train services nginx-deps
 	$(PY) scripts/bench_detector.py
 	$(PY) scripts/bench_assistant.py
 	$(PY) scripts/stress_cluster.py
+	$(PY) scripts/bench_vs_stock.py
 
 clean:
 	rm -rf build models reports .pytest_cache
