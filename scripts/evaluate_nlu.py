@@ -33,6 +33,7 @@ from bot.nlu.evaluation import (  # noqa: E402
     evaluate,
     kept_out_summary,
     plot_confusion,
+    quiet_rasa_logs,
     read_calm_examples,
     read_clinc_exam,
     read_examples,
@@ -72,6 +73,7 @@ def main() -> int:
     parser.add_argument("--sweep", nargs="*", type=float, default=[])
     parser.add_argument("--config", default="config.yml")
     args = parser.parse_args()
+    quiet_rasa_logs()
     agent = Agent.load(args.model)
     report = asyncio.run(evaluate(agent, read_examples(Path(args.data))))
     print(report.summary())

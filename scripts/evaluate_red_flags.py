@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rasa.core.agent import Agent  # noqa: E402
 
+from bot.nlu.evaluation import quiet_rasa_logs  # noqa: E402
 from bot.safety.corpus import load_corpus  # noqa: E402
 from bot.safety.evaluation import outcome_of, report_for  # noqa: E402
 
@@ -32,7 +32,7 @@ async def outcomes(agent: Agent, texts: list[str]) -> list[str]:
 
 
 def main() -> int:
-    logging.disable(logging.INFO)  # Rasa's debug lines would print every message
+    quiet_rasa_logs()
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="models/toh.tar.gz")
     parser.add_argument("--sets", nargs="*", default=[BLIND_SET])

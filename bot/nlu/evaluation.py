@@ -254,3 +254,13 @@ def plot_confusion(report: Report, path: Path) -> Path:
     figure.savefig(path, dpi=90)
     plt.close(figure)
     return path
+
+
+def quiet_rasa_logs() -> None:
+    """Rasa's structlog debug lines would print every message parsed: warnings and above only."""
+    import logging
+
+    import structlog
+
+    logging.disable(logging.INFO)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
