@@ -9,7 +9,8 @@ recall on ``data/red_flags/validation.yml`` (``bot.safety.training``).
 
 ``decide`` combines it with the rules (``bot.safety.detector``):
 
-* the rules fire on a crisis flag → escalate, whatever the model says;
+* the rules fire on a crisis flag → escalate, whatever the model says; the rules' tier stands
+  unless the model is confident (``escalate``) that a more severe one applies;
 * the rules fire on an emergency or urgent flag → escalate, unless the model is nearly sure the
   message is calm ("falls under Medicare", "hay fever", "I blacked out the windows"): then ask one
   yes/no question instead (anything but a clear "no" then escalates);
@@ -94,7 +95,10 @@ def decide(rules_tier: str | None, scores: Scores | None, t: Thresholds) -> Deci
     model_tier = _model_tier(scores, t)
     flags = _flags_of(scores, model_tier) if model_tier else ()
     if rules_tier == "crisis" or (rules_tier and scores.escalate >= t.calm):
-        return Decision(tier=_most_severe(rules_tier, model_tier), model_flags=flags)
+        # The low crisis/emergency thresholds catch what the rules miss; moving a tier the rules
+        # found up takes the model's ordinary confidence (no 911 for a plain fever).
+        upgrade = model_tier if model_tier and scores.tiers[model_tier] >= t.escalate else None
+        return Decision(tier=_most_severe(rules_tier, upgrade), model_flags=flags)
     if model_tier:
         return Decision(tier=model_tier, model_flags=flags)
     if rules_tier or scores.escalate >= t.ask:

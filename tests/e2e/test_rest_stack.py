@@ -69,7 +69,10 @@ def test_a_published_edit_is_live_without_restart(assistant) -> None:
     ],
 )
 def test_red_flags_escalate_before_any_faq(assistant, message: str, escalation: str | None) -> None:
-    replies = assistant.rest.send(sender(), message)
+    who = sender()
+    replies = assistant.rest.send(who, message)
+    if replies[0].get("content_id") == "check_red_flag":  # unsure (urgent only): yes escalates
+        replies = assistant.rest.send(who, "yes")
     content_ids = [r.get("content_id") for r in replies]
     first = replies[0]["text"]
     clinic = assistant.services.settings.clinic.placeholders()

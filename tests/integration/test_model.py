@@ -59,10 +59,14 @@ async def test_unrelated_clinc150_questions_are_kept_out(agent, split) -> None:
 
 
 async def test_every_escalating_message_escalates_through_the_model(agent) -> None:
+    """The suite's tier, or for an urgent case the one yes/no question (yes then escalates)."""
     missed = []
     for case in CASES["escalate"]:
         parsed = await agent.parse_message(case["text"])
-        if parsed["intent"]["name"] != f"escalate_{case['tier']}":
+        allowed = {f"escalate_{case['tier']}"}
+        if case["tier"] == "urgent":
+            allowed.add("check_red_flag")
+        if parsed["intent"]["name"] not in allowed:
             missed.append((case["text"], parsed["intent"]["name"]))
     assert not missed, missed
 
