@@ -9,11 +9,11 @@ recall on ``data/red_flags/validation.yml`` (``bot.safety.training``).
 
 ``decide`` combines it with the rules (``bot.safety.detector``):
 
-* the rules fire on a crisis flag → escalate, whatever the model says; the rules' tier stands
-  unless the model is confident (``escalate``) that a more severe one applies;
-* the rules fire on an emergency or urgent flag → escalate, unless the model is nearly sure the
-  message is calm ("falls under Medicare", "hay fever", "I blacked out the windows"): then ask one
-  yes/no question instead (anything but a clear "no" then escalates);
+* the rules fire on a crisis or emergency flag → escalate, whatever the model says (they never
+  wait); the rules' tier stands unless the model is confident (``escalate``) of a more severe one;
+* the rules fire on an urgent flag → escalate, unless the model is nearly sure the message is calm
+  ("falls under Medicare", "hay fever"): then ask one yes/no question instead (anything but a
+  clear "no" then escalates);
 * the model's crisis or emergency probability reaches its threshold → escalate at once;
 * its probability of any red flag reaches ``escalate`` → escalate with its likeliest tier;
 * between ``ask`` and ``escalate`` → ask one yes/no question, unless the likeliest tier is crisis
@@ -51,7 +51,7 @@ class Thresholds:
     emergency: float = 0.4
     soon: float = 0.5
     calm: float = 0.02
-    """Below this probability of any red flag, an urgent or emergency rule match asks instead."""
+    """Below this probability of any red flag, an urgent rule match asks instead."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def decide(rules_tier: str | None, scores: Scores | None, t: Thresholds) -> Deci
         return Decision(tier=rules_tier)
     model_tier = _model_tier(scores, t)
     flags = _flags_of(scores, model_tier) if model_tier else ()
-    if rules_tier == "crisis" or (rules_tier and scores.escalate >= t.calm):
+    if rules_tier in NEVER_WAIT or (rules_tier and scores.escalate >= t.calm):
         # The low crisis/emergency thresholds catch what the rules miss; moving a tier the rules
         # found up takes the model's ordinary confidence (no 911 for a plain fever).
         upgrade = model_tier if model_tier and scores.tiers[model_tier] >= t.escalate else None

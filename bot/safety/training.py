@@ -3,8 +3,9 @@
 Thresholds are chosen for the screen as it runs: ``bot.safety.learned.decide`` over the rules and
 the model together, simulated on every validation message. The crisis and emergency thresholds
 are set low enough to catch every validation message of their tier the rules miss (times a safety
-``margin``, never below ``floor``). The ``calm`` threshold (below it a rule match asks instead of
-escalating) is the highest that asks about no crisis or emergency message of the validation set.
+``margin``, never below ``floor``). The ``calm`` threshold (below it an urgent rule match asks
+instead of escalating) is the highest that asks about no crisis or emergency message of the
+validation set.
 Then, on a grid, the ``escalate``/``ask`` pair that keeps the missed share at or under
 ``max_missed`` with the fewest calm messages escalated (ties: fewest asked). A question counts as
 caught for urgent messages only: crisis and emergency never wait.

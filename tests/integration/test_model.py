@@ -59,11 +59,15 @@ async def test_unrelated_clinc150_questions_are_kept_out(agent, split) -> None:
 
 
 async def test_every_escalating_message_escalates_through_the_model(agent) -> None:
-    """The suite's tier, or for an urgent case the one yes/no question (yes then escalates)."""
+    """The suite's tier or a more severe one (the learned screen may see a fall that left someone
+    on the floor as an emergency); for an urgent case also the one yes/no question (yes then
+    escalates)."""
+    severity = ["emergency", "crisis", "urgent"]
     missed = []
     for case in CASES["escalate"]:
         parsed = await agent.parse_message(case["text"])
-        allowed = {f"escalate_{case['tier']}"}
+        at_least = severity[: severity.index(case["tier"]) + 1]
+        allowed = {f"escalate_{tier}" for tier in at_least}
         if case["tier"] == "urgent":
             allowed.add("check_red_flag")
         if parsed["intent"]["name"] not in allowed:

@@ -24,15 +24,15 @@ def test_rules_alone_decide_without_a_model() -> None:
     assert decide(None, None, T).tier is None
 
 
-def test_crisis_rules_escalate_whatever_the_model_says() -> None:
-    assert decide("crisis", scores(), T).tier == "crisis"
+@pytest.mark.parametrize("tier", ["crisis", "emergency"])
+def test_crisis_and_emergency_rules_escalate_whatever_the_model_says(tier: str) -> None:
+    assert decide(tier, scores(), T).tier == tier
 
 
-@pytest.mark.parametrize("tier", ["urgent", "emergency"])
-def test_a_rule_match_the_model_is_sure_is_calm_asks_instead(tier: str) -> None:
-    decision = decide(tier, scores(urgent=0.01), T)
+def test_an_urgent_rule_the_model_is_sure_is_calm_asks_instead() -> None:
+    decision = decide("urgent", scores(urgent=0.01), T)
     assert decision.tier is None and decision.ask
-    assert decide(tier, scores(urgent=0.06), T).tier == tier
+    assert decide("urgent", scores(urgent=0.06), T).tier == "urgent"
 
 
 def test_the_model_escalates_on_its_own_and_the_more_severe_tier_wins() -> None:
