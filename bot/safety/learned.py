@@ -10,7 +10,7 @@ recall on ``data/red_flags/validation.yml`` (``bot.safety.training``).
 ``decide`` combines it with the rules (``bot.safety.detector``):
 
 * the rules fire on a crisis or emergency flag → escalate, whatever the model says (they never
-  wait); the rules' tier stands unless the model is confident (``escalate``) of a more severe one;
+  wait); the model may raise the rules' tier, never lower it;
 * the rules fire on an urgent flag → escalate, unless the model is nearly sure the message is calm
   ("falls under Medicare", "hay fever"): then ask one yes/no question instead (anything but a
   clear "no" then escalates);
@@ -95,10 +95,10 @@ def decide(rules_tier: str | None, scores: Scores | None, t: Thresholds) -> Deci
     model_tier = _model_tier(scores, t)
     flags = _flags_of(scores, model_tier) if model_tier else ()
     if rules_tier in NEVER_WAIT or (rules_tier and scores.escalate >= t.calm):
-        # The low crisis/emergency thresholds catch what the rules miss; moving a tier the rules
-        # found up takes the model's ordinary confidence (no 911 for a plain fever).
-        upgrade = model_tier if model_tier and scores.tiers[model_tier] >= t.escalate else None
-        return Decision(tier=_most_severe(rules_tier, upgrade), model_flags=flags)
+        # Safety first: the model's low crisis and emergency thresholds may also raise the
+        # rules' tier ("no reason to keep going. cant walk" is a crisis, not only a walking
+        # problem), at the price of some over-triage.
+        return Decision(tier=_most_severe(rules_tier, model_tier), model_flags=flags)
     if model_tier:
         return Decision(tier=model_tier, model_flags=flags)
     if rules_tier or scores.escalate >= t.ask:

@@ -37,8 +37,8 @@ def test_an_urgent_rule_the_model_is_sure_is_calm_asks_instead() -> None:
 
 def test_the_model_escalates_on_its_own_and_the_more_severe_tier_wins() -> None:
     assert decide(None, scores(urgent=0.6), T).tier == "urgent"
-    assert decide("urgent", scores(emergency=0.55), T).tier == "emergency"
-    assert decide("urgent", scores(emergency=0.45), T).tier == "urgent"  # low bar: not to upgrade
+    assert decide("urgent", scores(emergency=0.45), T).tier == "emergency"
+    assert decide("emergency", scores(urgent=0.9), T).tier == "emergency"  # never lowered
     assert decide(None, scores(crisis=0.31), T).tier == "crisis"
 
 
