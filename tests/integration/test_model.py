@@ -117,7 +117,7 @@ async def test_the_model_itself_still_obeys_slash_intents(agent, text: str) -> N
 
 # Issue 10: the blind red-flag set (written from the flag names only, never trained on), scored
 # through the whole model. Measured on 2026-11-29: 99.2% of 487 must-escalate messages caught
-# (4 missed: 2 crisis, 1 emergency, 1 urgent), 6.7% of 297 calm messages escalated. These guard
+# (4 missed: 2 crisis, 1 emergency, 1 urgent), 8.4% of 297 calm messages escalated. These guard
 # against a regression; the targets (no crisis or emergency missed, <= 1% missed, <= 5% calm
 # escalated) are reported by `make eval`, not asserted here.
 BLIND_RED_FLAGS = REPO_ROOT / "tests" / "safety" / "blind" / "redflags_blind.yml"
