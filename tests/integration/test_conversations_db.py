@@ -56,6 +56,7 @@ def services(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ser
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
     monkeypatch.setenv("LOG_HASH_SALT", SALT)
+    monkeypatch.setenv("PSEUDONYM_KEY", SALT)  # .env may hold a random one (make writes it)
     get_settings.cache_clear()
     services = Services(replace(load_settings(env_file=None), database_url=database_url,
                                 tracker_database_url=database_url, hash_salt=SALT))
@@ -198,6 +199,7 @@ async def test_conversations_on_their_own_database(
     monkeypatch.setenv("DATABASE_URL", store_url)
     monkeypatch.setenv("TRACKER_DATABASE_URL", tracker_url)
     monkeypatch.setenv("LOG_HASH_SALT", SALT)
+    monkeypatch.setenv("PSEUDONYM_KEY", SALT)  # .env may hold a random one (make writes it)
     get_settings.cache_clear()
     try:
         assert cli.main(["db", "upgrade"]) == 0
