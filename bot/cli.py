@@ -320,7 +320,8 @@ def _web(args: argparse.Namespace, wired: Services) -> int:
         print("warning: SECRET_KEY is a placeholder or short: fine for development only "
               "(APP_ENV=production refuses it)", file=sys.stderr)
     port = args.port or wired.settings.web_port
-    print(f"content editor on http://{args.host}:{port}/editor/", flush=True)
+    print(f"content editor on http://{args.host}:{port}/editor/, "
+          f"dashboard on http://{args.host}:{port}/dashboard/", flush=True)
     serve(args.host, port, services=wired)
     return 0
 
@@ -525,7 +526,8 @@ def _add_workflow_commands(content: Any) -> None:
 
 
 def _add_users_commands(users: Any) -> None:
-    create = _command(users, "create", _users_create, "create an editor account")
+    create = _command(users, "create", _users_create,
+                      "create an account (editor, reviewer, clinician or admin)")
     create.add_argument("--username", required=True)
     create.add_argument("--role", choices=accounts.ROLES, required=True)
     create.add_argument("--password-stdin", action="store_true",

@@ -219,6 +219,7 @@ def main() -> int:
         "\nThe TOH assistant is running:\n"
         f"  Chat (demo clinic page):  {stack.web_url}/\n"
         f"  Content editor:           {stack.web_url}/editor/\n"
+        f"  Clinic dashboard:         {stack.web_url}/dashboard/\n"
         f"  REST webhook:             {stack.rasa_url}/webhooks/rest/webhook\n"
         f"  SMS webhook (Twilio):     {stack.rasa_url}/webhooks/sms/webhook\n"
         f"  Action server health:     http://localhost:{ports.actions}/health\n"

@@ -1,8 +1,10 @@
 """Editor accounts: who may write, review and publish content, and how they log in.
 
-Roles: ``editor`` writes drafts and submits them; ``reviewer`` also publishes and rolls back
-(never their own text: the four-eyes rule in ``bot.content.editorial``); ``admin`` also manages
-accounts. Passwords are stored as werkzeug hashes (scrypt), never in clear, never logged.
+Roles are two ladders that meet at ``admin``. Content: ``editor`` writes drafts and submits
+them; ``reviewer`` also publishes and rolls back (never their own text: the four-eyes rule in
+``bot.content.editorial``). Clinic figures: ``clinician`` sees the dashboard (what patients ask,
+escalations) and nothing of the editor. ``admin`` does all of that and manages accounts.
+Passwords are stored as werkzeug hashes (scrypt), never in clear, never logged.
 """
 from __future__ import annotations
 
@@ -21,8 +23,10 @@ from bot.content.errors import ContentError
 from bot.content.models import Base, utcnow
 from bot.content.transaction import CountingTransaction, SessionTransaction, Transaction
 
-ROLES = ("editor", "reviewer", "admin")
+ROLES = ("editor", "reviewer", "clinician", "admin")
+CONTENT_ROLES = frozenset({"editor", "reviewer", "admin"})
 PUBLISHING_ROLES = frozenset({"reviewer", "admin"})
+DASHBOARD_ROLES = frozenset({"clinician", "admin"})
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 
@@ -49,6 +53,16 @@ class Actor:
 
     username: str
     role: str
+
+    @property
+    def can_edit_content(self) -> bool:
+        """Editors, reviewers and admins write drafts (clinicians do not)."""
+        return self.role in CONTENT_ROLES
+
+    @property
+    def can_see_dashboard(self) -> bool:
+        """Clinicians and admins see the clinic's figures."""
+        return self.role in DASHBOARD_ROLES
 
     @property
     def can_publish(self) -> bool:

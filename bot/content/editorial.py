@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.config import Clinic
-from bot.content.accounts import ROLES, Actor
+from bot.content.accounts import Actor
 from bot.content.errors import (
     AnswerNotFound,
     InvalidContent,
@@ -433,7 +433,7 @@ def retire(
 
 
 def _require_role(actor: Actor) -> None:
-    if actor.role not in ROLES:
+    if not actor.can_edit_content:
         raise NotAllowed(f"'{actor.username}' has no editor role.")
 
 

@@ -65,7 +65,7 @@ def build_report(
         until=until.isoformat(timespec="seconds"),
         messages=len(users),
         conversations=len({e.sender for e in users}),
-        by_channel=_sorted_counts(Counter(_channel(e) for e in users)),
+        by_channel=sorted_counts(Counter(channel_of(e) for e in users)),
         topics=topics,
         fallback=sum(1 for e in missed if _intent(e) == FALLBACK_INTENT),
         out_of_scope=sum(1 for e in missed if _intent(e) == OUT_OF_SCOPE_INTENT),
@@ -103,7 +103,7 @@ def _topics(events: list[StoredEvent]) -> dict[str, int]:
     answered = Counter(
         str((e.data.get("metadata") or {}).get("content_id")) for e in events if e.type == "bot"
     )
-    return _sorted_counts(Counter({t: answered[t] for t in FAQ_TOPICS if answered[t]}))
+    return sorted_counts(Counter({t: answered[t] for t in FAQ_TOPICS if answered[t]}))
 
 
 def _escalations(tiers: list[str]) -> dict[str, int]:
@@ -112,7 +112,8 @@ def _escalations(tiers: list[str]) -> dict[str, int]:
     return {tier: counts[tier] for tier in sorted(set(TIERS) | set(counts))}
 
 
-def _sorted_counts(counts: Counter[str]) -> dict[str, int]:
+def sorted_counts(counts: Counter[str]) -> dict[str, int]:
+    """Most frequent first, then alphabetical."""
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
@@ -122,7 +123,8 @@ def _intent(event: StoredEvent) -> str | None:
     return intent.get("name") if isinstance(intent, dict) else None
 
 
-def _channel(event: StoredEvent) -> str:
+def channel_of(event: StoredEvent) -> str:
+    """The channel a message came in on (Rasa's ``input_channel``), or ``unknown``."""
     return str(event.data.get("input_channel") or UNKNOWN_CHANNEL)
 
 

@@ -52,6 +52,10 @@ class ReportSource(abc.ABC):
         """The tier of each escalation recorded in the window."""
 
     @abc.abstractmethod
+    def escalation_flags(self, *, since: float, until: float) -> list[list[str]]:
+        """The red-flag ids of each escalation recorded in the window (empty if none named)."""
+
+    @abc.abstractmethod
     def published(self) -> list[PublishedItem]:
         """Every published item."""
 
@@ -80,11 +84,18 @@ class SqlReportSource(ReportSource):
 
     def escalation_tiers(self, *, since: float, until: float) -> list[str]:
         """See ``ReportSource.escalation_tiers``."""
+        return [str(tier) for tier in self._escalation_column(EscalationRecord.tier, since, until)]
+
+    def escalation_flags(self, *, since: float, until: float) -> list[list[str]]:
+        """See ``ReportSource.escalation_flags``."""
+        flags = self._escalation_column(EscalationRecord.flag_ids, since, until)
+        return [[str(flag) for flag in ids or []] for ids in flags]
+
+    def _escalation_column(self, column: Any, since: float, until: float) -> list[Any]:
         occurred = EscalationRecord.occurred_at
-        query = select(EscalationRecord.tier).where(and_(
-            occurred >= _moment(since), occurred < _moment(until)))
+        query = select(column).where(and_(occurred >= _moment(since), occurred < _moment(until)))
         with self._store.connect() as connection:
-            return [str(tier) for (tier,) in connection.execute(query)]
+            return [value for (value,) in connection.execute(query)]
 
     def published(self) -> list[PublishedItem]:
         """See ``ReportSource.published``."""

@@ -1,4 +1,4 @@
-"""The web app: the content editor at ``/editor`` and, when present, the demo page at ``/``.
+"""The web app: the editor at ``/editor``, the dashboard at ``/dashboard``, the demo page at ``/``.
 
 ``create_app`` builds the Flask app from ``Services`` (nothing connects until a request needs
 the database), with ``bot.web.security`` (headers, secure cookies, login throttling).
@@ -24,6 +24,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Response
 
 from bot.config import load_settings
+from bot.web.dashboard.views import init_dashboard
 from bot.web.editor.blueprint import init_editor
 from bot.web.editor.context import EXTENSION
 from bot.web.security import init_security
@@ -41,7 +42,8 @@ def create_app(services: Services | None = None, config: Mapping[str, Any] | Non
         config: Flask settings to apply before the extensions start (e.g. ``LOGIN_LIMIT``).
 
     Returns:
-        The app, with the editor at ``/editor`` and ``bot.web.site`` at ``/`` if it exists.
+        The app, with the editor at ``/editor``, the dashboard at ``/dashboard`` and
+        ``bot.web.site`` at ``/`` if it exists.
 
     """
     services = services or Services()
@@ -57,6 +59,7 @@ def create_app(services: Services | None = None, config: Mapping[str, Any] | Non
     app.config.update(config or {})
     app.extensions[EXTENSION] = services
     init_editor(app)
+    init_dashboard(app)
     init_security(app, services.settings)
     _register_site(app)
     return app

@@ -1,8 +1,9 @@
-"""Builders and fakes for unit tests: items in a fake store, conversations in a list."""
+"""Builders and fakes for unit tests: items in a fake store, conversations in a list, the
+report's source in lists."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.content.files import ItemSpec
@@ -16,6 +17,7 @@ from bot.conversations.repository import (
     Person,
     StoredMessage,
 )
+from bot.reporting.source import PublishedItem, ReportSource, StoredEvent
 
 
 def spec(item_id: str, kind: str = "faq", tier: str | None = None, **fields: str) -> ItemSpec:
@@ -108,3 +110,38 @@ class FakeConversationRepository(ConversationRepository):
         kept = [m for m in self.stored if m.timestamp >= moment]
         erased, self.stored = len(self.stored) - len(kept), kept
         return Erased(events=erased)
+
+
+@dataclass(frozen=True)
+class FakeEscalation:
+    """An escalation record: when (epoch seconds), its tier and the flags it named."""
+
+    timestamp: float
+    tier: str
+    flags: list[str] = field(default_factory=list)
+
+
+class FakeReportSource(ReportSource):
+    """The report's events, escalations and published items in lists."""
+
+    def __init__(self, events: list[StoredEvent], *,
+                 escalations: list[FakeEscalation] | None = None,
+                 published: list[PublishedItem] | None = None) -> None:
+        self.stored = list(events)
+        self.escalations = list(escalations or ())
+        self.items = list(published or ())
+
+    def events(self, *, since: float, until: float) -> Iterator[StoredEvent]:
+        return iter([e for e in self.stored if since <= e.timestamp < until])
+
+    def escalation_tiers(self, *, since: float, until: float) -> list[str]:
+        return [e.tier for e in self._escalations(since, until)]
+
+    def escalation_flags(self, *, since: float, until: float) -> list[list[str]]:
+        return [list(e.flags) for e in self._escalations(since, until)]
+
+    def published(self) -> list[PublishedItem]:
+        return list(self.items)
+
+    def _escalations(self, since: float, until: float) -> list[FakeEscalation]:
+        return [e for e in self.escalations if since <= e.timestamp < until]

@@ -103,3 +103,21 @@ def test_actor_for_an_unknown_name_says_how_to_create_it(uow: FakeAccountsUnitOf
 def test_list_users_shows_no_hashes(uow: FakeAccountsUnitOfWork) -> None:
     [user] = list_users(uow=uow)
     assert user.username == "erin" and not hasattr(user, "password_hash")
+
+
+@pytest.mark.parametrize(
+    ("role", "dashboard", "content", "publish", "admin"),
+    [
+        ("editor", False, True, False, False),
+        ("reviewer", False, True, True, False),
+        ("clinician", True, False, False, False),
+        ("admin", True, True, True, True),
+    ],
+)
+def test_what_each_role_may_do(
+    uow: FakeAccountsUnitOfWork, role: str, dashboard: bool, content: bool, publish: bool,
+    admin: bool,
+) -> None:
+    actor = create_user(f"{role}1", PASSWORD, role=role, uow=uow).actor
+    powers = (actor.can_see_dashboard, actor.can_edit_content, actor.can_publish, actor.is_admin)
+    assert powers == (dashboard, content, publish, admin)

@@ -117,6 +117,12 @@ def test_only_the_newest_draft_can_be_submitted(uow: FakeUnitOfWork) -> None:
         editorial.submit("duration", number=2, by=ERIN, uow=uow)
 
 
+def test_a_clinician_writes_no_content(uow: FakeUnitOfWork) -> None:
+    with pytest.raises(NotAllowed, match="no editor role"):
+        save(uow, author=Actor("cleo", "clinician"))
+    assert len(editorial.history("duration", uow=uow).revisions) == 1
+
+
 @pytest.mark.parametrize(("publisher", "reason"), [(EVE, "Only a reviewer"),
                                                    (Actor("erin", "reviewer"), "four-eyes")])
 def test_publishing_needs_a_reviewer_who_is_not_the_author(

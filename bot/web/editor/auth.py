@@ -6,13 +6,14 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import abort, url_for
+from flask import abort
 from flask_login import LoginManager, UserMixin, current_user
 
 from bot.content.accounts import Actor, UserView, user_for_session
 from bot.web.editor.context import accounts_uow
 
 F = TypeVar("F", bound=Callable[..., Any])
+STAFF_PATHS = ("/editor", "/dashboard")
 
 
 class EditorUser(UserMixin):  # type: ignore[misc]
@@ -46,7 +47,7 @@ def make_login_manager() -> LoginManager:
     """A login manager that sends anonymous visitors to the editor's login page."""
     manager = LoginManager()
     manager.login_view = "editor.login"
-    manager.login_message = "Please log in to use the content editor."
+    manager.login_message = "Please log in to continue."
     manager.login_message_category = "info"
     manager.session_protection = "strong"
     manager.user_loader(load_user)
@@ -70,11 +71,17 @@ def admin_required(view: F) -> F:
     return cast(F, wrapped)
 
 
-def safe_next(target: str | None) -> str:
-    """``target`` if it is a path inside the editor; the editor's home otherwise."""
-    home = url_for("editor.index")
+def home_endpoint(actor: Actor | None) -> str:
+    """Where ``actor`` starts: the answers, or the dashboard for a clinician."""
+    if actor is not None and not actor.can_edit_content and actor.can_see_dashboard:
+        return "dashboard.index"
+    return "editor.index"
+
+
+def safe_next(target: str | None, *, home: str) -> str:
+    """``target`` if it is a path inside the staff pages; the URL ``home`` otherwise."""
     if not target:
         return home
     parts = urlsplit(target)
-    inside = not parts.scheme and not parts.netloc and parts.path.startswith("/editor")
+    inside = not parts.scheme and not parts.netloc and parts.path.startswith(STAFF_PATHS)
     return target if inside and not target.startswith("//") else home

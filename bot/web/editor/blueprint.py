@@ -1,12 +1,17 @@
-"""The editor's blueprint: login required everywhere but the login page, CSRF on every POST."""
+"""The editor's blueprint: login required everywhere but the login page, CSRF on every POST.
+
+Content pages are for the content roles; an account without one (a clinician) may only log in
+and out and change its password here.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DBAPIError
 
-from bot.web.editor.auth import make_login_manager
+from bot.web.editor.auth import current_actor, make_login_manager
+from bot.web.editor.page import page_context
 
 blueprint = Blueprint(
     "editor",
@@ -15,8 +20,10 @@ blueprint = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
+blueprint.context_processor(page_context)
 csrf = CSRFProtect()
 PUBLIC_ENDPOINTS = frozenset({"editor.login", "editor.static"})
+ACCOUNT_ENDPOINTS = PUBLIC_ENDPOINTS | {"editor.logout", "editor.change_password"}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -34,9 +41,13 @@ SECURITY_HEADERS = {
 def _protect() -> Response | None:
     if request.method not in SAFE_METHODS:
         csrf.protect()
-    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+    if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+    if request.endpoint not in ACCOUNT_ENDPOINTS and not current_actor().can_edit_content:
+        abort(403)
+    return None
 
 
 @blueprint.after_request

@@ -6,7 +6,7 @@ from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
 from bot.content.accounts import AccountError, authenticate, set_password
-from bot.web.editor.auth import EditorUser, current_actor, safe_next
+from bot.web.editor.auth import EditorUser, current_actor, home_endpoint, safe_next
 from bot.web.editor.blueprint import blueprint
 from bot.web.editor.context import accounts_uow
 from bot.web.editor.forms import LoginForm, LogoutForm, PasswordForm
@@ -19,7 +19,8 @@ def login() -> str | Response:
     if form.validate_on_submit():
         view = authenticate(form.username.data, form.password.data, uow=accounts_uow())
         if view is not None:
-            target = safe_next(request.args.get("next"))
+            home = url_for(home_endpoint(view.actor))
+            target = safe_next(request.args.get("next"), home=home)
             session.clear()  # a fresh session: no fixation
             login_user(EditorUser(view))
             session.permanent = True
@@ -55,6 +56,6 @@ def change_password() -> str | Response:
             else:
                 login_user(EditorUser(view))  # the session id follows the new password
                 flash("Your password is changed.", "success")
-                return redirect(url_for("editor.index"))
+                return redirect(url_for(home_endpoint(me)))
     return render_template("editor/password.html", form=form, title="Change your password")
 

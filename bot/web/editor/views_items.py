@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
-from flask import abort, flash, get_flashed_messages, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from bot.content import editorial, placeholders
@@ -34,27 +33,6 @@ STATUS_LABELS = {
 
 
 # --- page furniture --------------------------------------------------------------------------
-
-
-def _flashes() -> list[dict[str, Any]]:
-    """Flashed messages; ``problem`` lines are gathered under the message before them."""
-    grouped: list[dict[str, Any]] = []
-    flashed = cast(list[tuple[str, str]], get_flashed_messages(with_categories=True))
-    for category, message in flashed:
-        if category == "problem" and grouped:
-            grouped[-1]["problems"].append(message)
-        else:
-            grouped.append({"category": category, "message": message, "problems": []})
-    return grouped
-
-
-@blueprint.context_processor
-def _page_context() -> dict[str, Any]:
-    signed_in = current_user.is_authenticated
-    return {
-        "me": current_actor() if signed_in else None,
-        "flashes": _flashes,
-    }
 
 
 @blueprint.app_template_filter("status_label")
