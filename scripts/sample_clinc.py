@@ -20,9 +20,12 @@ from bot.nlu.evaluation import phrasing_key, read_examples  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN_OUT = ROOT / "data" / "nlu" / "out_of_scope_clinc.yml"
+MORE_OUT = ROOT / "data" / "nlu" / "out_of_scope_clinc_more.yml"
 EXAM_OUT = ROOT / "tests" / "nlu" / "clinc_exam.yml"
 SEED = 16
 PER_INTENT_TRAIN = 10
+# A second, later sample (its own seed, so the first sample and the exam stay as they were).
+PER_INTENT_MORE = 10
 PER_INTENT_TEST = 4
 OOS_TEST = 300
 # CLINC intents our assistant answers with its own conversation intents (greet, goodbye, thank,
@@ -58,6 +61,19 @@ def block(texts: list[str], split: str | None = None) -> str:
     return head + "  examples: |\n" + "".join(f"    - {t}\n" for t in texts)
 
 
+def more_negatives(train: dict[str, list[str]], *, taken: set[str], exam: set[str]) -> list[str]:
+    """A further sample of train queries per intent, none already taken or in the exam."""
+    rng = random.Random(SEED + 1)
+    unusable = {phrasing_key(t) for t in taken | exam} | EXCLUDED_TRAIN
+    more: list[str] = []
+    for intent in sorted(train):
+        if intent in CONVERSATION_INTENTS:
+            continue
+        pool = [t for t in train[intent] if phrasing_key(t) not in unusable]
+        more += rng.sample(pool, PER_INTENT_MORE)
+    return more
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--source", required=True, type=Path)
@@ -89,7 +105,16 @@ def main() -> int:
     oos_pool = [t for t, _ in data["oos_test"] if phrasing_key(t) not in trained]
     exam_oos = rng.sample(oos_pool, OOS_TEST)
 
+    more = more_negatives(train, taken=set(negatives), exam=set(exam_test) | set(exam_oos))
     header = ATTRIBUTION.format(seed=SEED)
+    MORE_OUT.write_text(
+        ATTRIBUTION.format(seed=SEED + 1)
+        + f"# More out-of-scope negatives: {PER_INTENT_MORE} further train queries from each CLINC"
+        " intent but its\n# conversation ones (none in the first sample, none in the exam).\n"
+        + 'version: "3.1"\nnlu:\n'
+        + block(more),
+        encoding="utf-8",
+    )
     TRAIN_OUT.write_text(
         header
         + f"# Out-of-scope negatives: {PER_INTENT_TRAIN} train queries from each CLINC intent but"
@@ -107,7 +132,7 @@ def main() -> int:
         + block(exam_oos, "oos_test"),
         encoding="utf-8",
     )
-    print(f"{len(negatives)} negatives, exam {len(exam_test)} test + {len(exam_oos)} oos_test")
+    print(f"{len(negatives)} + {len(more)} negatives, exam {len(exam_test)} test + {len(exam_oos)} oos_test")
     return 0
 
 
