@@ -21,7 +21,7 @@ from bot.content.errors import ContentError
 from bot.content.models import Base, utcnow
 from bot.content.transaction import CountingTransaction, SessionTransaction, Transaction
 
-ROLES = ("editor", "reviewer", "admin")
+ROLES = ("editor", "reviewer", "clinician", "admin")
 PUBLISHING_ROLES = frozenset({"reviewer", "admin"})
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")

@@ -1,4 +1,6 @@
-"""The web app: the content editor at ``/editor`` and, when present, the demo page at ``/``.
+"""The web app: the content editor, the care team's inbox and, when present, the demo page.
+
+The editor is at ``/editor``, the inbox at ``/inbox``, the demo page at ``/``.
 
 ``create_app`` builds the Flask app from ``Services`` (nothing connects until a request needs
 the database), with ``bot.web.security`` (headers, secure cookies, login throttling).
@@ -26,6 +28,7 @@ from werkzeug.wrappers import Response
 from bot.config import load_settings
 from bot.web.editor.blueprint import init_editor
 from bot.web.editor.context import EXTENSION
+from bot.web.inbox.blueprint import init_inbox
 from bot.web.security import init_security
 from bot.wiring import Services
 
@@ -41,7 +44,8 @@ def create_app(services: Services | None = None, config: Mapping[str, Any] | Non
         config: Flask settings to apply before the extensions start (e.g. ``LOGIN_LIMIT``).
 
     Returns:
-        The app, with the editor at ``/editor`` and ``bot.web.site`` at ``/`` if it exists.
+        The app, with the editor at ``/editor``, the inbox at ``/inbox`` and ``bot.web.site``
+        at ``/`` if it exists.
 
     """
     services = services or Services()
@@ -57,6 +61,7 @@ def create_app(services: Services | None = None, config: Mapping[str, Any] | Non
     app.config.update(config or {})
     app.extensions[EXTENSION] = services
     init_editor(app)
+    init_inbox(app)
     init_security(app, services.settings)
     _register_site(app)
     return app

@@ -13,6 +13,7 @@ from bot.content.accounts import Actor, UserView, user_for_session
 from bot.web.editor.context import accounts_uow
 
 F = TypeVar("F", bound=Callable[..., Any])
+LOGGED_IN_AREAS = ("/editor", "/inbox")  # where a login may send the visitor on to
 
 
 class EditorUser(UserMixin):  # type: ignore[misc]
@@ -71,10 +72,10 @@ def admin_required(view: F) -> F:
 
 
 def safe_next(target: str | None) -> str:
-    """``target`` if it is a path inside the editor; the editor's home otherwise."""
+    """``target`` if it is a path inside the editor or the inbox; the editor's home otherwise."""
     home = url_for("editor.index")
     if not target:
         return home
     parts = urlsplit(target)
-    inside = not parts.scheme and not parts.netloc and parts.path.startswith("/editor")
+    inside = not parts.scheme and not parts.netloc and parts.path.startswith(LOGGED_IN_AREAS)
     return target if inside and not target.startswith("//") else home
