@@ -369,7 +369,8 @@ def _conversations_export(args: argparse.Namespace, wired: Services) -> int:
 
 def _erased(erased: Erased) -> str:
     return (f"erased {erased.events} conversation events, {erased.escalation_records} "
-            f"escalation records, {erased.sms_contacts} SMS contacts")
+            f"escalation records, {erased.sms_contacts} SMS contacts, {erased.handoff_cases} "
+            "hand-off cases")
 
 
 def _conversations_forget(args: argparse.Namespace, wired: Services) -> int:

@@ -17,14 +17,17 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from bot.clinic_hours import ClinicHours
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'build' / 'toh.sqlite3'}"
 DEV_SECRET_KEY = "dev-only-change-me"
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key"
+DEV_CONTACT_KEY = "dev-only-contact-key"
 PLACEHOLDER_TWILIO_TOKEN = "placeholder-auth-token"  # what bot.launch exports when unset
 # Public or shipped values: never acceptable in production.
 PLACEHOLDERS = frozenset({
-    "", DEV_SECRET_KEY, DEV_PSEUDONYM_KEY, PLACEHOLDER_TWILIO_TOKEN,
+    "", DEV_SECRET_KEY, DEV_PSEUDONYM_KEY, DEV_CONTACT_KEY, PLACEHOLDER_TWILIO_TOKEN,
     "change-me-to-a-long-random-string", "change-me",
 })
 MIN_SECRET_LENGTH = 32
@@ -48,7 +51,8 @@ class UnsafeSettings(SystemExit):
         self.problems = problems
 DEMO_CLINIC_NAME = "Riverside Orthopedic Clinic"
 DEMO_CLINIC_PHONE = "(555) 010-0199"
-DEMO_CLINIC_HOURS = "Monday to Friday, 8 am to 5 pm"
+DEMO_OPEN_HOURS = "Mon-Fri 08:00-17:00"
+DEMO_TIMEZONE = "America/New_York"
 
 
 def default_after_hours(phone: str) -> str:
@@ -62,17 +66,28 @@ class Clinic:
 
     Each field fills the placeholder ``{clinic_<field>}`` (``{clinic_phone}``…), set by the
     variable ``CLINIC_<FIELD>`` (``CLINIC_PHONE``…). ``after_hours`` is a whole sentence; left
-    empty, it sends patients to the doctor on call at ``phone``.
+    empty, it sends patients to the doctor on call at ``phone``. ``open_hours`` and ``timezone``
+    are the same hours for code (``CLINIC_OPEN_HOURS``, ``CLINIC_TIMEZONE``); ``hours`` left empty
+    is their wording.
     """
 
     name: str = DEMO_CLINIC_NAME
     phone: str = DEMO_CLINIC_PHONE
-    hours: str = DEMO_CLINIC_HOURS
+    hours: str = ""
     after_hours: str = ""
+    open_hours: str = DEMO_OPEN_HOURS
+    timezone: str = DEMO_TIMEZONE
 
     def __post_init__(self) -> None:
-        if not self.after_hours:  # frozen: set once, here
+        # Frozen: the defaults that depend on other fields are set once, here.
+        if not self.after_hours:
             object.__setattr__(self, "after_hours", default_after_hours(self.phone))
+        if not self.hours:
+            object.__setattr__(self, "hours", self.schedule().describe())
+
+    def schedule(self) -> ClinicHours:
+        """When the clinic is open (``BadClinicHours`` if the settings cannot be read)."""
+        return ClinicHours.parse(self.open_hours, self.timezone)
 
     def placeholders(self) -> dict[str, str]:
         """``{"clinic_name": ..., "clinic_phone": ..., ...}``: what each placeholder becomes."""
@@ -100,6 +115,8 @@ class Settings:
     # PSEUDONYM_KEY: keys the hashes that stand for patients' ids (logs, escalation records,
     # the SMS opt-out table). Its own setting, so rotating SECRET_KEY forgets no STOP.
     hash_salt: str = DEV_PSEUDONYM_KEY
+    # CONTACT_KEY: encrypts the phone numbers kept so the care team can answer a hand-off by SMS.
+    contact_key: str = DEV_CONTACT_KEY
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_number: str = ""
@@ -150,6 +167,7 @@ def load_settings(
         app_env=app_env,
         secret_key=secret_key,
         hash_salt=_env("PSEUDONYM_KEY", _env("LOG_HASH_SALT", _legacy_key(app_env, secret_key))),
+        contact_key=_env("CONTACT_KEY", DEV_CONTACT_KEY),
         twilio_account_sid=_env("TWILIO_ACCOUNT_SID"),
         twilio_auth_token=_env("TWILIO_AUTH_TOKEN"),
         twilio_number=_env("TWILIO_NUMBER"),
@@ -162,8 +180,10 @@ def load_settings(
         clinic=Clinic(
             name=_env("CLINIC_NAME", DEMO_CLINIC_NAME),
             phone=_env("CLINIC_PHONE", DEMO_CLINIC_PHONE),
-            hours=_env("CLINIC_HOURS", DEMO_CLINIC_HOURS),
+            hours=_env("CLINIC_HOURS"),
             after_hours=_env("CLINIC_AFTER_HOURS"),
+            open_hours=_env("CLINIC_OPEN_HOURS", DEMO_OPEN_HOURS),
+            timezone=_env("CLINIC_TIMEZONE", DEMO_TIMEZONE),
         ),
         rate_limit_per_sender=int(_env("RATE_LIMIT_PER_SENDER", "20")),
         rate_limit_per_ip=int(_env("RATE_LIMIT_PER_IP", "120")),
@@ -199,6 +219,7 @@ def production_problems(settings: Settings) -> list[str]:
         ("SECRET_KEY", settings.secret_key, "signs editor sessions"),
         ("PSEUDONYM_KEY", settings.hash_salt, "keys the hashes of patients' phone numbers; "
          "upgrading: set it to the SECRET_KEY that keyed your records"),
+        ("CONTACT_KEY", settings.contact_key, "encrypts the numbers the care team answers"),
         ("TWILIO_AUTH_TOKEN", settings.twilio_auth_token, "checks Twilio's webhook signatures"),
     )
     problems = [
@@ -208,11 +229,14 @@ def production_problems(settings: Settings) -> list[str]:
     ]
     problems += [
         f"{name} is shorter than {MIN_SECRET_LENGTH} characters"
-        for name, value, _ in checks[:2]
+        for name, value, _ in checks[:3]
         if value.strip() not in PLACEHOLDERS and len(value) < MIN_SECRET_LENGTH
     ]
     if settings.hash_salt == settings.secret_key and settings.secret_key not in PLACEHOLDERS:
         problems.append("PSEUDONYM_KEY equals SECRET_KEY: use two different keys")
+    others = (settings.secret_key, settings.hash_salt)
+    if settings.contact_key in others and settings.contact_key not in PLACEHOLDERS:
+        problems.append("CONTACT_KEY equals another key: give it its own value")
     if "*" in settings.allowed_origins:
         problems.append("ALLOWED_ORIGINS is '*': name the clinic's web origins")
     return problems

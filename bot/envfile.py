@@ -1,10 +1,10 @@
 """Write the development ``.env`` on first run: ``.env.example`` with fresh random secrets.
 
 ``make run`` calls ``python -m bot.envfile`` when there is no ``.env``. The example file leaves
-``SECRET_KEY`` and ``PSEUDONYM_KEY`` empty, and each machine gets its own random values instead
-of a value published with the project: a development copy that ends up reachable (or copied to a
-server) signs no session and hashes no phone number with a key the internet knows. An existing
-``.env`` is never touched.
+``SECRET_KEY``, ``PSEUDONYM_KEY`` and ``CONTACT_KEY`` empty, and each machine gets its own random
+values instead of a value published with the project: a development copy that ends up reachable
+(or copied to a server) signs no session, hashes no phone number and encrypts no number with a key
+the internet knows. An existing ``.env`` is never touched.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.config import REPO_ROOT
 
-GENERATED = ("SECRET_KEY", "PSEUDONYM_KEY")
+GENERATED = ("SECRET_KEY", "PSEUDONYM_KEY", "CONTACT_KEY")
 
 
 def _token() -> str:

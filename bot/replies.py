@@ -2,18 +2,27 @@
 
 Actions, the NLG and the channels call this; it knows nothing of Rasa. Every reply carries the
 content id and version it used, so the conversation log says which answer a patient saw.
+Escalations and requests for a person also open a hand-off case for the care team
+(``bot.handoff``); their replies carry a marker (``custom``) so the SMS channel keeps the number.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.config import Clinic, get_settings
 from bot.content import services
 from bot.content.errors import AnswerNotFound
+from bot.content.models import utcnow
 from bot.content.repository import UnitOfWork
+from bot.handoff import service as handoff
+from bot.handoff.repository import HandoffUnitOfWork
 from bot.privacy import pseudonym
+
+logger = logging.getLogger(__name__)
 
 FAQ_INTENT_PREFIX = "faq_"
 ESCALATION_INTENT_PREFIX = "escalate_"
@@ -30,6 +39,10 @@ SUGGESTION_COUNT = 2
 RELATED_MIN_CONFIDENCE = 0.2
 # Only where a button is free: on SMS it would cost the patient another paid message.
 RELATED_CHANNELS = frozenset({"rest"})
+HANDOFF_KINDS = frozenset({"escalation", "handoff"})
+"""``custom["kind"]`` of the replies that hand the conversation to the care team."""
+HANDOFF_IN_HOURS = "human_handoff"
+HANDOFF_CLOSED = "human_handoff_closed"
 
 
 @dataclass(frozen=True)
@@ -146,11 +159,20 @@ class ReplyService:
         *,
         hash_salt: str,
         clinic: Clinic | None = None,
+        handoffs: Callable[[], HandoffUnitOfWork] | None = None,
     ) -> None:
-        """``clinic`` fills the texts' placeholders (default: the settings' clinic)."""
+        """Replies from ``uow_factory``'s store, pseudonyms keyed by ``hash_salt``.
+
+        ``clinic`` fills the texts' placeholders and says when it is open (default: the
+        settings' clinic); ``handoffs`` is where cases for the care team are opened (None: no
+        case is opened, for tests of the lines alone).
+        """
+        clinic = clinic or get_settings().clinic
         self._uow = uow_factory
         self._salt = hash_salt
-        self._clinic = (clinic or get_settings().clinic).placeholders()
+        self._clinic = clinic.placeholders()
+        self._hours = clinic.schedule()
+        self._handoffs = handoffs
 
     def _answer(self, item_id: str, values: Mapping[str, str] | None = None) -> services.Answer:
         """The published item as a patient receives it (every text and title goes through here)."""
@@ -229,8 +251,32 @@ class ReplyService:
             conversation=pseudonym(sender_id, self._salt),
             answer=answer,
         )
+        try:
+            self._open_case(sender_id, channel, handoff.escalation_reason(tier, flags))
+        except Exception as error:  # noqa: BLE001 - the patient's guidance must still go out
+            logger.error("escalation: no hand-off case opened (%s)", type(error).__name__)
         marker = {"kind": "escalation", "tier": tier}
         return Reply(answer.text_for(channel), answer.id, answer.version, custom=marker)
+
+    def hand_off(self, sender_id: str, channel: str, *, now: datetime | None = None) -> Reply:
+        """Open a case for a patient who asked for a person; the line says when one will read it.
+
+        In clinic hours ``human_handoff``; else ``human_handoff_closed``, its ``{next_open}``
+        filled with when the clinic opens ("tomorrow at 8 am").
+        """
+        self._open_case(sender_id, channel, handoff.ASKED_FOR_A_PERSON)
+        moment = now or utcnow()
+        marker = {"kind": "handoff"}
+        if self._hours.is_open(moment):
+            return self._reply(HANDOFF_IN_HOURS, channel, custom=marker)
+        values = {"next_open": self._hours.next_opening_words(moment)}
+        return self._reply(HANDOFF_CLOSED, channel, values, custom=marker)
+
+    def _open_case(self, sender_id: str, channel: str, reason: str) -> None:
+        if self._handoffs is not None:
+            handoff.open_case(
+                uow=self._handoffs(), conversation=sender_id, channel=channel, reason=reason
+            )
 
     def _first_of_tier(self, tier: str) -> str:
         """Any published escalation of ``tier`` (used when no flag named one)."""

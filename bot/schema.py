@@ -21,6 +21,7 @@ def owned_metadata() -> MetaData:
     import bot.channels.sms_state  # noqa: F401
     import bot.content.accounts  # noqa: F401
     import bot.content.models  # noqa: F401
+    import bot.handoff.models  # noqa: F401
 
     return Base.metadata
 

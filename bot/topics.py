@@ -15,7 +15,7 @@ CONVERSATION_RESPONSES: dict[str, str] = {
     "goodbye": "utter_goodbye",
     "thank": "utter_thanks",
     "bot_challenge": "utter_bot_challenge",
-    "request_human": "utter_human_handoff",
+    "request_human": "action_hand_off",
     "help": "utter_help",
     "out_of_scope": "utter_out_of_scope",
     "none_of_these": "utter_not_understood",

@@ -13,9 +13,14 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.channels.sms_state import SmsState
+from bot.channels.twilio_api import account_or_placeholders
 from bot.config import Settings, get_settings
 from bot.content.repository import SqlAlchemyUnitOfWork
 from bot.conversations.repository import SqlConversationRepository
+from bot.handoff.contacts import ContactCipher
+from bot.handoff.repository import SqlHandoffUnitOfWork
+from bot.handoff.sms import TwilioPatientSms
 from bot.replies import ReplyService
 from bot.reporting.source import SqlReportSource
 
@@ -70,6 +75,7 @@ class Services:
     def conversations(self) -> SqlConversationRepository:
         """Conversations (Rasa's tracker events) and the records tied to a person."""
         return SqlConversationRepository(self.tracker_engine, self.engine)
+
     def report_source(self) -> SqlReportSource:
         """What the clinic report reads: Rasa's events and our tables."""
         return SqlReportSource(self.tracker_engine, self.engine, self.uow)
@@ -77,7 +83,23 @@ class Services:
     def replies(self) -> ReplyService:
         """A reply service on the content store, with this process's salt and clinic."""
         settings = self.settings
-        return ReplyService(self.uow, hash_salt=settings.hash_salt, clinic=settings.clinic)
+        return ReplyService(self.uow, hash_salt=settings.hash_salt, clinic=settings.clinic,
+                            handoffs=self.handoff_uow)
+
+    def handoff_uow(self) -> SqlHandoffUnitOfWork:
+        """A fresh unit of work on the hand-off cases (on the content store)."""
+        return SqlHandoffUnitOfWork(self.session_factory)
+
+    def contact_cipher(self) -> ContactCipher:
+        """Encrypts the phone numbers kept for the care team's replies (``CONTACT_KEY``)."""
+        return ContactCipher(self.settings.contact_key)
+
+    def patient_sms(self) -> TwilioPatientSms:
+        """Texting a patient back from the inbox: Twilio and the SMS opt-outs."""
+        settings = self.settings
+        account = account_or_placeholders(settings.twilio_account_sid, settings.twilio_auth_token,
+                                          settings.twilio_number, settings.twilio_api_base)
+        return TwilioPatientSms(account, SmsState(self.session_factory))
 
 
 def _ensure_sqlite_dir(engine: Engine) -> None:

@@ -17,6 +17,9 @@ client on the event loop, and holds the webhook open while Rasa thinks. Here:
    collected, cut to two segments each, buttons turned into "Reply 1 for ..., 2 for ...", and
    sent through ``TwilioMessages`` (retries, no blocking). A turn with no message gets
    ``unavailable``.
+5. A turn that handed the patient to the care team (an escalation, a request for a person: see
+   ``bot.replies.HANDOFF_KINDS``) keeps the number on the hand-off case, encrypted, so a nurse
+   can text back from the inbox.
 
 The conversation id Rasa sees is the pseudonym of the phone number: trackers and logs never hold
 the number; only the output channel of the turn knows where to send.
@@ -42,8 +45,15 @@ from bot.channels.conversations import Conversations, RasaConversations, record_
 from bot.channels.gate import Decision, InboundGate
 from bot.channels.sms_state import SmsState
 from bot.channels.turns import UNAVAILABLE, OnNewMessage, PatientTurns, shared_services
-from bot.channels.twilio_api import DEFAULT_API_BASE, TwilioAccount, TwilioMessages
+from bot.channels.twilio_api import (
+    PLACEHOLDER_TOKEN,
+    TwilioAccount,
+    TwilioMessages,
+    account_or_placeholders,
+)
 from bot.config import Settings, get_settings
+from bot.handoff.service import keep_contact
+from bot.replies import HANDOFF_KINDS
 from bot.wiring import Services
 
 logger = logging.getLogger(__name__)
@@ -51,9 +61,6 @@ logger = logging.getLogger(__name__)
 CHANNEL = "sms"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 SIGNATURE_HEADER = "X-Twilio-Signature"
-PLACEHOLDER_SID = "AC" + "x" * 32
-PLACEHOLDER_TOKEN = "placeholder-auth-token"
-PLACEHOLDER_NUMBER = "+15550100000"
 DEFAULT_TURN_TIMEOUT = 120.0  # the webhook is already answered: give Rasa time
 MAX_BODY_BYTES = 64 * 1024  # Twilio posts at most 1,600 characters of text
 ConversationsOf = Callable[[Request], Conversations]
@@ -79,6 +86,7 @@ class SmsOutput(OutputChannel):
     def __init__(self) -> None:
         self.bodies: list[str] = []
         self.choices: list[str] | None = None  # payloads of the last numbered list, if any
+        self.handed_off = False  # a message of the turn handed the patient to the care team
 
     @classmethod
     def name(cls) -> str:
@@ -105,6 +113,7 @@ class SmsOutput(OutputChannel):
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
         """Custom payloads are for web clients: never text raw JSON to a patient."""
+        self.handed_off = self.handed_off or json_message.get("kind") in HANDOFF_KINDS
         logger.debug("sms: custom payload not sent by SMS")
 
 
@@ -151,14 +160,11 @@ class SmsInput(InputChannel):
 
         ``options`` go to the constructor (``services_factory``, ``turn_timeout``…).
         """
-        account = TwilioAccount(
-            account_sid=_given(credentials, "account_sid", settings.twilio_account_sid)
-            or PLACEHOLDER_SID,
-            auth_token=_given(credentials, "auth_token", settings.twilio_auth_token)
-            or PLACEHOLDER_TOKEN,
-            number=_given(credentials, "twilio_number", settings.twilio_number)
-            or PLACEHOLDER_NUMBER,
-            api_base=settings.twilio_api_base or DEFAULT_API_BASE,
+        account = account_or_placeholders(
+            _given(credentials, "account_sid", settings.twilio_account_sid),
+            _given(credentials, "auth_token", settings.twilio_auth_token),
+            _given(credentials, "twilio_number", settings.twilio_number),
+            settings.twilio_api_base,
         )
         if account.dry_run:
             logger.warning("sms: placeholder Twilio credentials, replies are logged, not sent")
@@ -266,6 +272,8 @@ class SmsInput(InputChannel):
             await self._send(inbound.phone, contact, [sms_text.cut(x.text) for x in own_lines])
             return
         await self._remember_choices(contact, output.choices or [])
+        if output.handed_off:
+            await self._keep_for_care_team(contact, inbound.phone)
         if await self._opted_out(contact):  # STOP arrived while Rasa was thinking
             return
         await self._send(inbound.phone, contact, output.bodies or [await self._line(UNAVAILABLE)])
@@ -316,6 +324,15 @@ class SmsInput(InputChannel):
             logger.info("sms %s: %s", contact, "opted out" if opted_out else "opted in")
         except Exception as error:  # noqa: BLE001
             logger.error("sms %s: opt-out not stored (%s)", contact, type(error).__name__)
+
+    async def _keep_for_care_team(self, contact: str, phone: str) -> None:
+        services = self.turns.services_factory()
+        try:
+            await asyncio.to_thread(keep_contact, uow=services.handoff_uow(), conversation=contact,
+                                    phone=phone, cipher=services.contact_cipher())
+        except Exception as error:  # noqa: BLE001 - the reply still goes out
+            logger.error("sms %s: number not kept for the care team (%s)", contact,
+                         type(error).__name__)
 
     async def _chosen_payload(self, contact: str, body: str) -> str | None:
         number = sms_text.choice_number(body)

@@ -21,6 +21,10 @@ from bot.privacy import mask_phone
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://api.twilio.com"
+# Stand-ins for unset credentials: with them nothing is sent (``TwilioAccount.dry_run``).
+PLACEHOLDER_SID = "AC" + "x" * 32
+PLACEHOLDER_TOKEN = "placeholder-auth-token"
+PLACEHOLDER_NUMBER = "+15550100000"
 RETRY_STATUSES = frozenset({408, 429})
 MAX_RETRY_AFTER = 30.0
 _PLACEHOLDER_SID = re.compile(r"^(AC)?[0xX.\u2026]*$")
@@ -49,6 +53,18 @@ class TwilioAccount:
     def dry_run(self) -> bool:
         """Placeholder credentials against the real API: log instead of sending."""
         return is_placeholder(self.account_sid) and self.api_base.rstrip("/") == DEFAULT_API_BASE
+
+
+def account_or_placeholders(
+    account_sid: str, auth_token: str, number: str, api_base: str = ""
+) -> TwilioAccount:
+    """The account, each blank value replaced by its placeholder."""
+    return TwilioAccount(
+        account_sid=account_sid or PLACEHOLDER_SID,
+        auth_token=auth_token or PLACEHOLDER_TOKEN,
+        number=number or PLACEHOLDER_NUMBER,
+        api_base=api_base or DEFAULT_API_BASE,
+    )
 
 
 class TwilioMessages:

@@ -65,6 +65,11 @@ class Actor:
         return self.role in DASHBOARD_ROLES
 
     @property
+    def can_use_inbox(self) -> bool:
+        """The care team (clinicians and admins) reads and answers hand-off cases."""
+        return self.role in DASHBOARD_ROLES
+
+    @property
     def can_publish(self) -> bool:
         """Reviewers and admins may publish and roll back."""
         return self.role in PUBLISHING_ROLES

@@ -2,8 +2,9 @@
 
 Texts name the clinic through placeholders, so its name, phone, hours and after-hours line live
 once, in configuration (``bot.config.Clinic``). A few items also take a value from code at send
-time (``red_flag_reason`` takes ``{reason}``); only those items may use it. Filling is a single
-pass: a value that itself contains braces is never filled again.
+time (``red_flag_reason`` takes ``{reason}``, ``human_handoff_closed`` ``{next_open}``); only
+those items may use it. Filling is a single pass: a value that itself contains braces is never
+filled again.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ CLINIC_PLACEHOLDERS = tuple(Clinic().placeholders())
 # preview use to check and show the text as a patient reads it.
 ITEM_PLACEHOLDERS: dict[str, dict[str, str]] = {
     "red_flag_reason": {"reason": "chest pain"},
+    "human_handoff_closed": {"next_open": "tomorrow at 8 am"},
 }
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.sql import Select
 
 from bot.channels.sms_state import SmsContact
 from bot.content.models import EscalationRecord
+from bot.handoff.models import HandoffCase
 
 MESSAGE_TYPES = ("user", "bot")
 PATIENT_TYPES = ("user", "slot")  # the events that may hold what a patient wrote
@@ -63,6 +64,7 @@ class Erased:
     events: int = 0
     escalation_records: int = 0
     sms_contacts: int = 0
+    handoff_cases: int = 0
 
 
 class ConversationRepository(abc.ABC):
@@ -76,16 +78,22 @@ class ConversationRepository(abc.ABC):
         """
 
     @abc.abstractmethod
+    def conversation(self, sender: str) -> list[StoredMessage]:
+        """The user and bot messages of one conversation, in stored order."""
+
+    @abc.abstractmethod
     def rewrite_events(self, rewrite: EventRewrite) -> int:
         """Store ``rewrite(event)`` in place of each user and slot event; how many changed."""
 
     @abc.abstractmethod
     def erase(self, person: Person) -> Erased:
-        """Delete every row stored under ``person``'s keys."""
+        """Delete every row stored under ``person``'s keys (hand-off cases: by ``sender_ids``)."""
 
     @abc.abstractmethod
     def erase_before(self, moment: float) -> Erased:
-        """Delete events, escalation records and SMS choices older than ``moment`` (epoch).
+        """Delete events, escalation records, SMS choices and hand-off cases older than ``moment``.
+
+        ``moment`` is in epoch seconds; a hand-off case counts from its last update.
 
         An SMS opt-out is kept: it is what keeps us silent to that number.
         """
@@ -106,6 +114,17 @@ class SqlConversationRepository(ConversationRepository):
             rows = connection.execution_options(stream_results=True).execute(_messages(since))
             for sender, type_name, timestamp, data in rows:
                 yield StoredMessage(sender, type_name, _text(data), float(timestamp or 0.0))
+
+    def conversation(self, sender: str) -> list[StoredMessage]:
+        """See ``ConversationRepository.conversation``."""
+        if not self._has_events():
+            return []
+        query = select(EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data).where(and_(
+            EVENTS.c.sender_id == sender, EVENTS.c.type_name.in_(MESSAGE_TYPES))).order_by(
+            EVENTS.c.id)
+        with self._tracker.connect() as connection:
+            return [StoredMessage(sender, type_name, _text(data), float(timestamp or 0.0))
+                    for type_name, timestamp, data in connection.execute(query)]
 
     def rewrite_events(self, rewrite: EventRewrite) -> int:
         """See ``ConversationRepository.rewrite_events`` (in batches of ``REWRITE_BATCH``)."""
@@ -143,7 +162,9 @@ class SqlConversationRepository(ConversationRepository):
                 EscalationRecord.conversation.in_(sorted(person.escalation_keys)))).rowcount
             contacts = connection.execute(delete(SmsContact.__table__).where(
                 SmsContact.contact.in_(sorted(person.sms_contacts)))).rowcount
-        return Erased(events, escalations, contacts)
+            cases = connection.execute(delete(HandoffCase.__table__).where(
+                HandoffCase.conversation.in_(sorted(person.sender_ids)))).rowcount
+        return Erased(events, escalations, contacts, cases)
 
     def erase_before(self, moment: float) -> Erased:
         """See ``ConversationRepository.erase_before``."""
@@ -154,7 +175,9 @@ class SqlConversationRepository(ConversationRepository):
                 EscalationRecord.occurred_at < occurred)).rowcount
             contacts = connection.execute(delete(SmsContact.__table__).where(
                 and_(SmsContact.updated_at < moment, SmsContact.opted_out.is_(False)))).rowcount
-        return Erased(events, escalations, contacts)
+            cases = connection.execute(delete(HandoffCase.__table__).where(
+                HandoffCase.updated_at < occurred)).rowcount
+        return Erased(events, escalations, contacts, cases)
 
     def _has_events(self) -> bool:
         return bool(inspect(self._tracker).has_table("events"))

@@ -4,7 +4,8 @@ Who a sender is in each table: Rasa stores a web conversation under the id the w
 REST client sent, and an SMS conversation under the pseudonym of the phone number (never the
 number); SMS state is keyed by that same pseudonym; escalation records by the pseudonym of
 Rasa's id. So ``forget`` takes either a conversation id or a phone number and erases both
-readings: what is stored under the value itself and under its pseudonym.
+readings: what is stored under the value itself and under its pseudonym. Hand-off cases are
+stored under Rasa's id, like the conversation.
 """
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ def person(sender: str, *, salt: str) -> Person:
 
 
 def forget(sender: str, *, repo: ConversationRepository, salt: str) -> Erased:
-    """Erase everything stored about ``sender``: conversation, escalations, SMS state."""
+    """Erase everything stored about ``sender``: conversation, escalations, SMS state, cases."""
     if not sender.strip():
         raise ValueError("an empty sender names nobody")
     return repo.erase(person(sender, salt=salt))

@@ -1,4 +1,7 @@
-"""The web app: the editor at ``/editor``, the dashboard at ``/dashboard``, the demo page at ``/``.
+"""The web app: the content editor, the clinic dashboard, the care team's inbox, the demo page.
+
+The editor is at ``/editor``, the dashboard at ``/dashboard``, the inbox at ``/inbox``, the demo
+page at ``/`` (when present).
 
 ``create_app`` builds the Flask app from ``Services`` (nothing connects until a request needs
 the database), with ``bot.web.security`` (headers, secure cookies, login throttling).
@@ -27,6 +30,7 @@ from bot.config import load_settings
 from bot.web.dashboard.views import init_dashboard
 from bot.web.editor.blueprint import init_editor
 from bot.web.editor.context import EXTENSION
+from bot.web.inbox.blueprint import init_inbox
 from bot.web.security import init_security
 from bot.wiring import Services
 
@@ -42,8 +46,8 @@ def create_app(services: Services | None = None, config: Mapping[str, Any] | Non
         config: Flask settings to apply before the extensions start (e.g. ``LOGIN_LIMIT``).
 
     Returns:
-        The app, with the editor at ``/editor``, the dashboard at ``/dashboard`` and
-        ``bot.web.site`` at ``/`` if it exists.
+        The app, with the editor at ``/editor``, the dashboard at ``/dashboard``, the inbox at
+        ``/inbox`` and ``bot.web.site`` at ``/`` if it exists.
 
     """
     services = services or Services()
@@ -60,6 +64,7 @@ def create_app(services: Services | None = None, config: Mapping[str, Any] | Non
     app.extensions[EXTENSION] = services
     init_editor(app)
     init_dashboard(app)
+    init_inbox(app)
     init_security(app, services.settings)
     _register_site(app)
     return app

@@ -13,6 +13,7 @@ from bot.content.accounts import Actor
 from bot.content.files import read_items
 from bot.content.importing import import_items
 from bot.content.services import published_catalog
+from bot.handoff import inbox
 from tests.conftest import CONTENT_DIR
 
 pytestmark = pytest.mark.servers
@@ -42,6 +43,17 @@ def test_greeting_comes_from_the_store(assistant) -> None:
 )
 def test_faq_answers_are_the_published_text(assistant, question: str, topic: str) -> None:
     assert text_of(assistant, topic) in assistant.rest.texts(sender(), question)
+
+
+def test_asking_for_a_person_and_a_red_flag_reach_the_care_teams_inbox(assistant) -> None:
+    patient = sender()
+    [handoff] = assistant.rest.send(patient, "can a nurse call me back")
+    assert handoff["content_id"] in ("human_handoff", "human_handoff_closed")
+    assert handoff["custom"] == {"kind": "handoff"}
+    assistant.rest.send(patient, "I have crushing chest pain")
+    cases = inbox.open_cases(uow=assistant.services.handoff_uow())
+    [(asked, escalated)] = [c.reasons for c in cases if c.conversation == patient]
+    assert asked == "asked for a person" and escalated.startswith("emergency: chest pain")
 
 
 def test_a_published_edit_is_live_without_restart(assistant) -> None:

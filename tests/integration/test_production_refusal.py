@@ -22,6 +22,7 @@ GOOD = {
     "APP_ENV": "production",
     "SECRET_KEY": "s3cr3t-" + "k" * 40,
     "PSEUDONYM_KEY": "pseud0nym-" + "p" * 40,
+    "CONTACT_KEY": "c0ntact-" + "c" * 40,
     "TWILIO_AUTH_TOKEN": "a-real-looking-twilio-token",
     "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
     "TWILIO_NUMBER": "+15550100100",
@@ -35,6 +36,8 @@ BAD = [
     ("SECRET_KEY", "dev-only-change-me"),
     ("PSEUDONYM_KEY", ""),
     ("PSEUDONYM_KEY", "dev-only-pseudonym-key"),
+    ("CONTACT_KEY", ""),
+    ("CONTACT_KEY", "dev-only-contact-key"),
     ("TWILIO_AUTH_TOKEN", ""),
     ("TWILIO_AUTH_TOKEN", "placeholder-auth-token"),
 ]
@@ -75,7 +78,8 @@ def test_the_web_app_refuses(name: str, value: str, tmp_path: Path) -> None:
     _assert_refused(_run(command, _environment(name, value, tmp_path), 60), name)
 
 
-@pytest.mark.parametrize("name", ["SECRET_KEY", "PSEUDONYM_KEY", "TWILIO_AUTH_TOKEN"])
+@pytest.mark.parametrize("name", ["SECRET_KEY", "PSEUDONYM_KEY", "CONTACT_KEY",
+                                  "TWILIO_AUTH_TOKEN"])
 def test_the_action_server_refuses(name: str, tmp_path: Path) -> None:
     command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
                "--port", str(free_port())]

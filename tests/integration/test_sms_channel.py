@@ -18,9 +18,9 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels import sms_text
 from bot.channels.limits import LimitPolicy
-from bot.channels.sms import PLACEHOLDER_SID, SmsInput
+from bot.channels.sms import SmsInput
 from bot.channels.sms_state import SmsState
-from bot.channels.twilio_api import TwilioAccount, TwilioMessages
+from bot.channels.twilio_api import PLACEHOLDER_SID, TwilioAccount, TwilioMessages
 from bot.config import Settings
 from bot.wiring import Services
 from tests.integration.channel_harness import (

@@ -1,5 +1,6 @@
 """Builders and fakes for unit tests: items in a fake store, conversations in a list, the
-report's source in lists."""
+report's source in lists, hand-off cases in a dict, a patient's phone that records what the
+inbox texts."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from bot.content.files import ItemSpec
 from bot.content.importing import IMPORT_AUTHOR
 from bot.content.models import ContentItem, Revision, utcnow
 from bot.content.repository import FakeUnitOfWork
+from bot.content.transaction import CountingTransaction
 from bot.conversations.repository import (
     ConversationRepository,
     Erased,
@@ -18,6 +20,8 @@ from bot.conversations.repository import (
     StoredMessage,
 )
 from bot.reporting.source import PublishedItem, ReportSource, StoredEvent
+from bot.handoff.models import OPEN, HandoffCase
+from bot.handoff.repository import HandoffRepository, HandoffUnitOfWork
 
 
 def spec(item_id: str, kind: str = "faq", tier: str | None = None, **fields: str) -> ItemSpec:
@@ -85,6 +89,9 @@ class FakeConversationRepository(ConversationRepository):
         firsts = {m.sender: i for i, m in reversed(list(enumerate(kept)))}
         return iter(sorted(kept, key=lambda m: firsts[m.sender]))
 
+    def conversation(self, sender: str) -> list[StoredMessage]:
+        return [m for m in self.stored if m.sender == sender]
+
     def rewrite_events(self, rewrite: EventRewrite) -> int:
         changed = 0
         for index, message in enumerate(self.stored):
@@ -145,3 +152,50 @@ class FakeReportSource(ReportSource):
 
     def _escalations(self, since: float, until: float) -> list[FakeEscalation]:
         return [e for e in self.escalations if since <= e.timestamp < until]
+
+
+class FakeHandoffRepository(HandoffRepository):
+    """Hand-off cases in a dict; ids given in order, as a database would."""
+
+    def __init__(self) -> None:
+        self.stored: dict[int, HandoffCase] = {}
+
+    def add(self, case: HandoffCase) -> None:
+        case.id = len(self.stored) + 1
+        self.stored[case.id] = case
+
+    def get(self, case_id: int) -> HandoffCase | None:
+        return self.stored.get(case_id)
+
+    def open_for(self, conversation: str) -> HandoffCase | None:
+        found = [c for c in self.stored.values()
+                 if c.conversation == conversation and c.status == OPEN]
+        return found[-1] if found else None
+
+    def list_open(self) -> list[HandoffCase]:
+        found = [c for c in self.stored.values() if c.status == OPEN]
+        return sorted(found, key=lambda c: (c.updated_at, c.id), reverse=True)
+
+
+class FakeHandoffUnitOfWork(CountingTransaction, HandoffUnitOfWork):
+    """A unit of work over a ``FakeHandoffRepository``; counts commits."""
+
+    def __init__(self) -> None:
+        self.cases = FakeHandoffRepository()
+
+
+class FakePatientSms:
+    """A patient's phone for the inbox: records each SMS; STOP and failures can be set."""
+
+    def __init__(self, *, opted_out: bool = False, accepts: bool = True) -> None:
+        self.sent: list[tuple[str, str]] = []  # (number, body)
+        self._opted_out = opted_out
+        self._accepts = accepts
+
+    def opted_out(self, conversation: str) -> bool:
+        return self._opted_out
+
+    def send(self, phone: str, body: str, *, log_id: str) -> bool:
+        if self._accepts:
+            self.sent.append((phone, body))
+        return self._accepts

@@ -46,6 +46,7 @@ def test_mask_phone_keeps_only_the_last_two_digits() -> None:
 GOOD_SECRETS = {
     "SECRET_KEY": "s" * 40,
     "PSEUDONYM_KEY": "p" * 40,
+    "CONTACT_KEY": "c" * 40,
     "TWILIO_AUTH_TOKEN": "a-real-token",
 }
 
@@ -63,7 +64,8 @@ def test_production_accepts_real_secrets() -> None:
 
 @pytest.mark.parametrize("name", sorted(GOOD_SECRETS))
 @pytest.mark.parametrize("value", ["", "dev-only-change-me", "change-me-to-a-long-random-string",
-                                   "dev-only-pseudonym-key", "placeholder-auth-token"])
+                                   "dev-only-pseudonym-key", "dev-only-contact-key",
+                                   "placeholder-auth-token"])
 def test_production_refuses_a_missing_or_placeholder_secret(name: str, value: str) -> None:
     settings = load_settings(env_file=None, environ=_production(**{name: value}))
     with pytest.raises(UnsafeSettings) as refused:
@@ -79,6 +81,8 @@ def test_production_refuses_short_or_shared_keys_and_any_origin() -> None:
     assert production_problems(shared) == [
         "PSEUDONYM_KEY equals SECRET_KEY: use two different keys"
     ]
+    reused = load_settings(env_file=None, environ=_production(CONTACT_KEY="p" * 40))
+    assert production_problems(reused) == ["CONTACT_KEY equals another key: give it its own value"]
     anyone = load_settings(env_file=None, environ=_production(ALLOWED_ORIGINS="*"))
     assert production_problems(anyone) == ["ALLOWED_ORIGINS is '*': name the clinic's web origins"]
 
@@ -126,8 +130,9 @@ def test_first_run_env_gets_fresh_secrets_and_keeps_an_existing_file(tmp_path: P
     assert write_env(REPO_ROOT / ".env.example", second)
     one = load_settings(env_file=None, environ=_values(first))
     two = load_settings(env_file=None, environ=_values(second))
-    assert len(one.secret_key) >= 32 and len(one.hash_salt) >= 32
+    assert min(len(one.secret_key), len(one.hash_salt), len(one.contact_key)) >= 32
     assert one.secret_key not in (two.secret_key, one.hash_salt)  # random per machine and key
+    assert one.contact_key not in (two.contact_key, one.secret_key, one.hash_salt)
     first.write_text("SECRET_KEY=mine\n")
     assert not write_env(REPO_ROOT / ".env.example", first)
     assert first.read_text() == "SECRET_KEY=mine\n"

@@ -13,7 +13,7 @@ from bot.content.accounts import Actor, UserView, user_for_session
 from bot.web.editor.context import accounts_uow
 
 F = TypeVar("F", bound=Callable[..., Any])
-STAFF_PATHS = ("/editor", "/dashboard")
+STAFF_PATHS = ("/editor", "/dashboard", "/inbox")  # where a login may send the visitor on to
 
 
 class EditorUser(UserMixin):  # type: ignore[misc]
