@@ -132,7 +132,8 @@ def main() -> int:
         + block(exam_oos, "oos_test"),
         encoding="utf-8",
     )
-    print(f"{len(negatives)} + {len(more)} negatives, exam {len(exam_test)} test + {len(exam_oos)} oos_test")
+    print(f"{len(negatives)} + {len(more)} negatives,"
+          f" exam {len(exam_test)} test + {len(exam_oos)} oos_test")
     return 0
 
 

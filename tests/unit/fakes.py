@@ -19,9 +19,9 @@ from bot.conversations.repository import (
     Person,
     StoredMessage,
 )
-from bot.reporting.source import PublishedItem, ReportSource, StoredEvent
 from bot.handoff.models import OPEN, HandoffCase
 from bot.handoff.repository import HandoffRepository, HandoffUnitOfWork
+from bot.reporting.source import PublishedItem, ReportSource, StoredEvent
 
 
 def spec(item_id: str, kind: str = "faq", tier: str | None = None, **fields: str) -> ItemSpec:
