@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import feedback
+from bot.analytics.turns import FLAGS_KEY, VOTE_KEY
 from bot.config import Clinic, get_settings
 from bot.content import services
 from bot.content.errors import AnswerNotFound
@@ -34,17 +36,24 @@ RELATED_CHANNELS = frozenset({"rest"})
 
 @dataclass(frozen=True)
 class Reply:
-    """One bot message and the content it came from."""
+    """One bot message and the content it came from.
+
+    ``metadata``: facts for the conversation log (the flags an escalation named, the vote a
+    thanks line acknowledges); they land in the bot event's metadata, and the patient channels
+    do not send them.
+    """
 
     text: str
     content_id: str
     version: int
     buttons: list[dict[str, str]] = field(default_factory=list)
     custom: dict[str, str] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     def as_message(self) -> dict[str, Any]:
         """The message dict Rasa's dispatcher and NLG take; extra keys land in event metadata."""
         message: dict[str, Any] = {
+            **self.metadata,
             "text": self.text,
             "content_id": self.content_id,
             "content_version": self.version,
@@ -187,6 +196,16 @@ class ReplyService:
         buttons = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
         return self._reply("check_red_flag", channel, buttons=buttons)
 
+    def helpful_question(self, answered: Reply, channel: str | None) -> Reply:
+        """"Was this helpful?" with Yes and No buttons naming the answer and its version."""
+        buttons = feedback.buttons(answered.content_id, answered.version)
+        return self._reply("ask_helpful", channel, buttons=buttons)
+
+    def feedback_thanks(self, vote: feedback.Vote, channel: str | None) -> Reply:
+        """The one-line thanks for a vote (the vote goes into the conversation log)."""
+        noted = {"answer": vote.answer, "version": vote.version, "helpful": vote.helpful}
+        return self._reply("feedback_thanks", channel, metadata={VOTE_KEY: noted})
+
     def red_flag_reason(self, entities: Sequence[dict[str, Any]], channel: str | None) -> Reply:
         """One line naming what in the message led to the escalation."""
         return self.message("red_flag_reason", channel, values={"reason": reason_of(entities)})
@@ -230,7 +249,8 @@ class ReplyService:
             answer=answer,
         )
         marker = {"kind": "escalation", "tier": tier}
-        return Reply(answer.text_for(channel), answer.id, answer.version, custom=marker)
+        return Reply(answer.text_for(channel), answer.id, answer.version, custom=marker,
+                     metadata={FLAGS_KEY: flags} if flags else {})
 
     def _first_of_tier(self, tier: str) -> str:
         """Any published escalation of ``tier`` (used when no flag named one)."""

@@ -13,9 +13,11 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.analytics.repository import SqlFeedbackRepository, SqlTurnEventRepository
 from bot.config import Settings, get_settings
 from bot.content.repository import SqlAlchemyUnitOfWork
 from bot.conversations.repository import SqlConversationRepository
+from bot.feedback import FeedbackService
 from bot.replies import ReplyService
 from bot.reporting.source import SqlReportSource
 
@@ -70,9 +72,19 @@ class Services:
     def conversations(self) -> SqlConversationRepository:
         """Conversations (Rasa's tracker events) and the records tied to a person."""
         return SqlConversationRepository(self.tracker_engine, self.engine)
+
     def report_source(self) -> SqlReportSource:
-        """What the clinic report reads: Rasa's events and our tables."""
+        """What the clinic report reads: our tables, and Rasa's events for the backfill."""
         return SqlReportSource(self.tracker_engine, self.engine, self.uow)
+
+    def turn_events(self) -> SqlTurnEventRepository:
+        """The turns recorded by the event broker (``bot.analytics``)."""
+        return SqlTurnEventRepository(self.engine)
+
+    def feedback(self) -> FeedbackService:
+        """Records "Was this helpful?" votes with this process's salt."""
+        return FeedbackService(lambda: SqlFeedbackRepository(self.engine),
+                               hash_salt=self.settings.hash_salt)
 
     def replies(self) -> ReplyService:
         """A reply service on the content store, with this process's salt and clinic."""

@@ -1,10 +1,13 @@
-"""Builders and fakes for unit tests: items in a fake store, conversations in a list."""
+"""Builders and fakes for unit tests: items in a fake store, conversations, turns and votes in
+lists, a report source over lists."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 
+from bot.analytics.repository import FeedbackEntry, FeedbackRepository, TurnEventRepository
+from bot.analytics.turns import Turn
 from bot.content.files import ItemSpec
 from bot.content.importing import IMPORT_AUTHOR
 from bot.content.models import ContentItem, Revision, utcnow
@@ -16,6 +19,7 @@ from bot.conversations.repository import (
     Person,
     StoredMessage,
 )
+from bot.reporting.source import PublishedItem, ReportSource, StoredEvent
 
 
 def spec(item_id: str, kind: str = "faq", tier: str | None = None, **fields: str) -> ItemSpec:
@@ -108,3 +112,63 @@ class FakeConversationRepository(ConversationRepository):
         kept = [m for m in self.stored if m.timestamp >= moment]
         erased, self.stored = len(self.stored) - len(kept), kept
         return Erased(events=erased)
+
+
+class FakeFeedbackRepository(FeedbackRepository):
+    """Votes in a list."""
+
+    def __init__(self) -> None:
+        self.entries: list[FeedbackEntry] = []
+
+    def add(self, entry: FeedbackEntry) -> None:
+        self.entries.append(entry)
+
+    def between(self, since: float, until: float) -> list[FeedbackEntry]:
+        return [e for e in self.entries if since <= e.occurred_at < until]
+
+
+class FakeTurnEventRepository(TurnEventRepository):
+    """Turns in a list; ``failure`` is raised by every ``add`` (a database that is down)."""
+
+    def __init__(self, failure: Exception | None = None) -> None:
+        self.turns: list[Turn] = []
+        self.failure = failure
+
+    def add(self, turns: Sequence[Turn]) -> None:
+        if self.failure is not None:
+            raise self.failure
+        self.turns.extend(turns)
+
+    def between(self, since: float, until: float) -> list[Turn]:
+        return [t for t in self.turns if since <= t.occurred_at < until]
+
+    def first_recorded(self) -> float | None:
+        return min((t.occurred_at for t in self.turns), default=None)
+
+
+class FakeReportSource(ReportSource):
+    """What the report reads, from lists (windows applied as the SQL source applies them)."""
+
+    def __init__(self, *, turns: Sequence[Turn] = (), votes: Sequence[FeedbackEntry] = (),
+                 tiers: Sequence[tuple[float, str]] = (), published: Sequence[PublishedItem] = (),
+                 events: Sequence[StoredEvent] = ()) -> None:
+        self.turn_events = FakeTurnEventRepository()
+        self.turn_events.turns.extend(turns)
+        self.feedback = FakeFeedbackRepository()
+        self.feedback.entries.extend(votes)
+        self.tiers, self.items, self.stored = list(tiers), list(published), list(events)
+
+    def events(self, *, since: float, until: float) -> Iterator[StoredEvent]:
+        return iter([e for e in self.stored if since <= e.timestamp < until])
+
+    def turns(self, *, since: float, until: float) -> list[Turn]:
+        return self.turn_events.between(since, until)
+
+    def votes(self, *, since: float, until: float) -> list[FeedbackEntry]:
+        return self.feedback.between(since, until)
+
+    def escalation_tiers(self, *, since: float, until: float) -> list[str]:
+        return [tier for at, tier in self.tiers if since <= at < until]
+
+    def published(self) -> list[PublishedItem]:
+        return list(self.items)
