@@ -31,9 +31,11 @@ class ActionAnswerFaq(ContentAction):
         try:
             reply = self.replies().topic(topic or "", channel, related=related)
         except AnswerNotFound:
-            reply = self.replies().message("not_understood", channel)
-        dispatcher.utter_message(**reply.as_message())
-        return [SlotSet("last_topic", reply.content_id if topic else None)]
+            not_understood = self.replies().message("not_understood", channel)
+            dispatcher.utter_message(**not_understood.as_message())
+            return [SlotSet("last_topic", None)]
+        self.answer(dispatcher, reply, channel)
+        return [SlotSet("last_topic", reply.content_id)]
 
 
 class ActionAnswerOriginal(ContentAction):
@@ -57,12 +59,12 @@ class ActionAnswerOriginal(ContentAction):
         answered_no = (tracker.latest_message.get("intent") or {}).get("name") == "deny"
         try:
             if topic:
-                reply = self.replies().topic(topic, channel)
-            elif answered_no:
-                reply = self.replies().message("check_cleared", channel)
-            else:
+                self.answer(dispatcher, self.replies().topic(topic, channel), channel)
+                return [SlotSet("last_topic", topic)]
+            if not answered_no:
                 return []
+            reply = self.replies().message("check_cleared", channel)
         except AnswerNotFound:
             return []
         dispatcher.utter_message(**reply.as_message())
-        return [SlotSet("last_topic", reply.content_id if topic else None)]
+        return [SlotSet("last_topic", None)]

@@ -4,8 +4,10 @@ from __future__ import annotations
 import abc
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from bot.replies import ReplyService
+from bot.content.errors import AnswerNotFound
+from bot.replies import Reply, ReplyService
 from bot.wiring import Services
 
 
@@ -25,6 +27,15 @@ class ContentAction(Action, abc.ABC):
         if self._replies is None:
             self._replies = Services().replies()
         return self._replies
+
+    def answer(self, dispatcher: CollectingDispatcher, reply: Reply, channel: str) -> None:
+        """Send an FAQ answer, then "Was this helpful?" as its own message (if published)."""
+        dispatcher.utter_message(**reply.as_message())
+        try:
+            question = self.replies().helpful_question(reply, channel)
+        except AnswerNotFound:
+            return
+        dispatcher.utter_message(**question.as_message())
 
     @abc.abstractmethod
     def name(self) -> str:

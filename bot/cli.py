@@ -33,6 +33,7 @@ from bot.conversations import service as conversations
 from bot.conversations.repository import Erased
 from bot.migrate import current_revision, new_revision, upgrade
 from bot.reporting import figures, render
+from bot.reporting.backfill import backfill_turns
 from bot.wiring import Services
 
 NO_TABLES = "the database has no tables yet: run `python -m bot db upgrade` first"
@@ -370,7 +371,8 @@ def _conversations_export(args: argparse.Namespace, wired: Services) -> int:
 def _erased(erased: Erased) -> str:
     return (f"erased {erased.events} conversation events, {erased.escalation_records} "
             f"escalation records, {erased.sms_contacts} SMS contacts, {erased.handoff_cases} "
-            "hand-off cases")
+            f"hand-off cases, {erased.turn_events} turn events, {erased.feedback_votes} "
+            "feedback votes")
 
 
 def _conversations_forget(args: argparse.Namespace, wired: Services) -> int:
@@ -397,6 +399,13 @@ def _conversations_redact(args: argparse.Namespace, wired: Services) -> int:
     return 0
 
 
+def _conversations_backfill_turns(args: argparse.Namespace, wired: Services) -> int:
+    stored = backfill_turns(source=wired.report_source(), repo=wired.turn_events(),
+                            salt=wired.settings.hash_salt)
+    print(f"recorded {stored} turns of earlier conversations")
+    return 0
+
+
 def _add_conversations_commands(group: Any) -> None:
     export = _command(group, "export", _conversations_export,
                       "print every conversation as one JSON object per line")
@@ -410,6 +419,9 @@ def _add_conversations_commands(group: Any) -> None:
                              "keeps a phone number out of the shell history)")
     _command(group, "redact", _conversations_redact,
              "redact personal details in conversations stored before redaction (run once)")
+    _command(group, "backfill-turns", _conversations_backfill_turns,
+             "record for the report the turns of conversations stored before turn events "
+             "were (run once, after upgrading)")
     purge = _command(group, "purge", _conversations_purge,
                      "erase conversations and records older than an age (retention)")
     purge.add_argument("--older-than", type=_age, metavar="AGE",

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot import feedback
+from bot.analytics.turns import FLAGS_KEY, VOTE_KEY
 from bot.config import Clinic, get_settings
 from bot.content import services
 from bot.content.errors import AnswerNotFound
@@ -47,17 +49,24 @@ HANDOFF_CLOSED = "human_handoff_closed"
 
 @dataclass(frozen=True)
 class Reply:
-    """One bot message and the content it came from."""
+    """One bot message and the content it came from.
+
+    ``metadata``: facts for the conversation log (the flags an escalation named, the vote a
+    thanks line acknowledges); they land in the bot event's metadata, and the patient channels
+    do not send them.
+    """
 
     text: str
     content_id: str
     version: int
     buttons: list[dict[str, str]] = field(default_factory=list)
     custom: dict[str, str] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     def as_message(self) -> dict[str, Any]:
         """The message dict Rasa's dispatcher and NLG take; extra keys land in event metadata."""
         message: dict[str, Any] = {
+            **self.metadata,
             "text": self.text,
             "content_id": self.content_id,
             "content_version": self.version,
@@ -209,6 +218,16 @@ class ReplyService:
         buttons = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
         return self._reply("check_red_flag", channel, buttons=buttons)
 
+    def helpful_question(self, answered: Reply, channel: str | None) -> Reply:
+        """"Was this helpful?" with Yes and No buttons naming the answer and its version."""
+        buttons = feedback.buttons(answered.content_id, answered.version)
+        return self._reply("ask_helpful", channel, buttons=buttons)
+
+    def feedback_thanks(self, vote: feedback.Vote, channel: str | None) -> Reply:
+        """The one-line thanks for a vote (the vote goes into the conversation log)."""
+        noted = {"answer": vote.answer, "version": vote.version, "helpful": vote.helpful}
+        return self._reply("feedback_thanks", channel, metadata={VOTE_KEY: noted})
+
     def red_flag_reason(self, entities: Sequence[dict[str, Any]], channel: str | None) -> Reply:
         """One line naming what in the message led to the escalation."""
         return self.message("red_flag_reason", channel, values={"reason": reason_of(entities)})
@@ -256,7 +275,8 @@ class ReplyService:
         except Exception as error:  # noqa: BLE001 - the patient's guidance must still go out
             logger.error("escalation: no hand-off case opened (%s)", type(error).__name__)
         marker = {"kind": "escalation", "tier": tier}
-        return Reply(answer.text_for(channel), answer.id, answer.version, custom=marker)
+        return Reply(answer.text_for(channel), answer.id, answer.version, custom=marker,
+                     metadata={FLAGS_KEY: flags} if flags else {})
 
     def hand_off(self, sender_id: str, channel: str, *, now: datetime | None = None) -> Reply:
         """Open a case for a patient who asked for a person; the line says when one will read it.

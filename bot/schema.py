@@ -18,6 +18,7 @@ Base: Any = declarative_base()
 
 def owned_metadata() -> MetaData:
     """Every table the project owns (the modules that declare them are imported here)."""
+    import bot.analytics.models  # noqa: F401
     import bot.channels.sms_state  # noqa: F401
     import bot.content.accounts  # noqa: F401
     import bot.content.models  # noqa: F401

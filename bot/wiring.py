@@ -13,11 +13,13 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.analytics.repository import SqlFeedbackRepository, SqlTurnEventRepository
 from bot.channels.sms_state import SmsState
 from bot.channels.twilio_api import account_or_placeholders
 from bot.config import Settings, get_settings
 from bot.content.repository import SqlAlchemyUnitOfWork
 from bot.conversations.repository import SqlConversationRepository
+from bot.feedback import FeedbackService
 from bot.handoff.contacts import ContactCipher
 from bot.handoff.repository import SqlHandoffUnitOfWork
 from bot.handoff.sms import TwilioPatientSms
@@ -77,8 +79,17 @@ class Services:
         return SqlConversationRepository(self.tracker_engine, self.engine)
 
     def report_source(self) -> SqlReportSource:
-        """What the clinic report reads: Rasa's events and our tables."""
+        """What the clinic report reads: our tables, and Rasa's events for the backfill."""
         return SqlReportSource(self.tracker_engine, self.engine, self.uow)
+
+    def turn_events(self) -> SqlTurnEventRepository:
+        """The turns recorded by the event broker (``bot.analytics``)."""
+        return SqlTurnEventRepository(self.engine)
+
+    def feedback(self) -> FeedbackService:
+        """Records "Was this helpful?" votes with this process's salt."""
+        return FeedbackService(lambda: SqlFeedbackRepository(self.engine),
+                               hash_salt=self.settings.hash_salt)
 
     def replies(self) -> ReplyService:
         """A reply service on the content store, with this process's salt and clinic."""

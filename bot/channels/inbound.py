@@ -2,7 +2,8 @@
 
 - Text starting with "/" is plain text on patient channels: Rasa would read "/deny" or
   "/greet{...}" as an intent and skip the NLU pipeline (and so red-flag screening). Only the exact
-  payloads of our own buttons (``/faq_duration``…) pass as intents.
+  payloads of our own buttons (``/faq_duration``, "Was this helpful?"'s
+  ``/feedback{...}``…) pass as intents.
 - Control characters and NUL bytes are dropped; very long text is cut to ``MAX_CHARS`` (the
   head is kept: that is what the classifier reads). ``Inbound.whole`` keeps up to
   ``SCREEN_CHARS`` of it, cleaned the same way, for the channel's own red-flag screen: a red flag
@@ -16,6 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bot import feedback
 from bot.topics import FAQ_TOPICS
 
 MAX_CHARS = 2000
@@ -24,7 +26,9 @@ SCREEN_CHARS = 64 * 1024
 BUTTON_PAYLOAD = re.compile(
     r"^/("
     + "|".join(f"faq_{topic}" for topic in FAQ_TOPICS)
-    + r"|none_of_these|greet|help|request_human)$"
+    + r"|none_of_these|greet|help|request_human|"
+    + feedback.PAYLOAD_PATTERN
+    + r")$"
 )
 _LEADING_SLASHES = re.compile(r"^[\s/\\]+")
 _FALLBACK_UNAVAILABLE = (

@@ -7,15 +7,19 @@ client on the event loop, and holds the webhook open while Rasa thinks. Here:
    URL Twilio calls, behind proxies) or else the request's own URL, answers at once with empty
    TwiML, and handles the message in a background task;
 2. STOP/START/HELP keywords are answered by us; an opted-out number gets nothing more;
-3. a reply of "2" to a numbered list becomes the second button's payload (state shared by every
-   replica, see ``sms_state``); other text goes through the channel's ``InboundGate``
+3. a reply that picks one of the choices we sent last becomes that button's payload: its number
+   ("2"), its title ("yes") or, alone, its first letter ("Y"); see ``sms_text.chosen`` (state
+   shared by every replica, see ``sms_state``); other text goes through the channel's
+   ``InboundGate``
    (``bot.channels.gate``): an empty body gets ``empty_message``, a typed ``/faq_...`` is plain
    text, a long or non-English one with no red flag anywhere in it gets ``too_long`` /
    ``other_language`` (stored in the conversation), one over the per-number limits gets
    ``rate_limited`` / ``conversation_cap``; a webhook body over ``MAX_BODY_BYTES`` is a 413;
 4. Rasa's messages for the turn (``sms_text`` wording: the output channel is named ``sms``) are
-   collected, cut to two segments each, buttons turned into "Reply 1 for ..., 2 for ...", and
-   sent through ``TwilioMessages`` (retries, no blocking). A turn with no message gets
+   collected, cut to two segments each, buttons turned into "Reply 1 for ..., 2 for ..." (or
+   "Reply Y for Yes or N for No."), and sent through ``TwilioMessages`` (retries, no blocking).
+   A question with choices joins the turn's previous SMS when both fit in two segments (after
+   an FAQ answer, "Was this helpful?" then costs no extra message). A turn with no message gets
    ``unavailable``.
 5. A turn that handed the patient to the care team (an escalation, a request for a person: see
    ``bot.replies.HANDOFF_KINDS``) keeps the number on the hand-off case, encrypted, so a nurse
@@ -85,7 +89,7 @@ class SmsOutput(OutputChannel):
 
     def __init__(self) -> None:
         self.bodies: list[str] = []
-        self.choices: list[str] | None = None  # payloads of the last numbered list, if any
+        self.choices: list[sms_text.Choice] | None = None  # the last list of choices, if any
         self.handed_off = False  # a message of the turn handed the patient to the care team
 
     @classmethod
@@ -101,13 +105,19 @@ class SmsOutput(OutputChannel):
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        """The text with the buttons as a numbered list; the list's payloads are remembered."""
-        usable = [b for b in buttons if b.get("title") and b.get("payload")]
-        if not usable:
+        """The text with the buttons as a list of choices, remembered for the patient's reply."""
+        choices = [sms_text.Choice(str(b["title"]), str(b["payload"]))
+                   for b in buttons if b.get("title") and b.get("payload")]
+        if not choices:
             await self.send_text_message(recipient_id, text)
             return
-        self.bodies.extend(sms_text.with_choices(text or "", [str(b["title"]) for b in usable]))
-        self.choices = [str(b["payload"]) for b in usable]
+        bodies = sms_text.with_choices(text or "", [choice.title for choice in choices])
+        joined = sms_text.appended(self.bodies[-1], bodies[0]) if self.bodies else None
+        if joined is not None and len(bodies) == 1:  # the question goes in the answer's SMS
+            self.bodies[-1] = joined
+        else:
+            self.bodies.extend(bodies)
+        self.choices = choices
 
     async def send_custom_json(
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
@@ -257,7 +267,7 @@ class SmsInput(InputChannel):
     ) -> None:
         text = await self._chosen_payload(contact, inbound.body)
         if text is None:
-            # No ``offered``: on SMS a payload comes only as a number, never typed.
+            # No ``offered``: on SMS a payload comes only as a choice, never typed.
             decision = await self.turns.gate.decide(inbound.body, channel=CHANNEL, sender=contact)
             if decision.line is not None:
                 await self._own_line(inbound.phone, contact, decision, conversations)
@@ -335,18 +345,15 @@ class SmsInput(InputChannel):
                          type(error).__name__)
 
     async def _chosen_payload(self, contact: str, body: str) -> str | None:
-        number = sms_text.choice_number(body)
-        if number is None:
-            return None
         try:
-            return await asyncio.to_thread(self._store().take_choice, contact, number)
+            return await asyncio.to_thread(self._store().take_choice, contact, body)
         except Exception as error:  # noqa: BLE001 - then "2" goes to Rasa as text
             logger.error("sms %s: choices unreadable (%s)", contact, type(error).__name__)
             return None
 
-    async def _remember_choices(self, contact: str, payloads: list[str]) -> None:
+    async def _remember_choices(self, contact: str, choices: list[sms_text.Choice]) -> None:
         try:
-            await asyncio.to_thread(self._store().offer_choices, contact, payloads)
+            await asyncio.to_thread(self._store().offer_choices, contact, choices)
         except Exception as error:  # noqa: BLE001 - the reply still goes out
             logger.error("sms %s: choices not stored (%s)", contact, type(error).__name__)
 

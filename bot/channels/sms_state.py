@@ -1,8 +1,8 @@
 """What the SMS channel remembers per phone number, shared by every replica: a small table.
 
 One row per contact, keyed by the pseudonym of the phone number (never the number itself):
-whether the patient opted out (STOP) and the button payloads of the last numbered list we sent,
-so a reply of "2" picks the same thing whichever replica receives it.
+whether the patient opted out (STOP) and the buttons (title and payload) of the last list of
+choices we sent, so a reply of "2" or "Y" picks the same thing whichever replica receives it.
 
 The table lives on the content store (``Services.engine``), made by its migrations
 (``python -m bot db upgrade``). Calls are blocking: the channel runs them in a worker thread.
@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from typing import TypeVar
 
 from sqlalchemy import Boolean, Column, Float, String, Text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.channels.sms_text import Choice, chosen
 from bot.schema import Base
 
 T = TypeVar("T")
@@ -33,7 +35,7 @@ class SmsContact(Base):
 
     contact = Column(String(64), primary_key=True)
     opted_out = Column(Boolean, nullable=False, default=False)
-    choices = Column(Text, nullable=True)  # JSON list of button payloads
+    choices = Column(Text, nullable=True)  # JSON list of {"title", "payload"}
     choices_at = Column(Float, nullable=True)  # epoch seconds
     updated_at = Column(Float, nullable=False, default=time.time)
 
@@ -67,34 +69,39 @@ class SmsState:
 
         self._update(contact, change)
 
-    def offer_choices(self, contact: str, payloads: list[str]) -> None:
-        """Remember the payloads of the numbered list just sent (an empty list forgets)."""
+    def offer_choices(self, contact: str, choices: Sequence[Choice]) -> None:
+        """Remember the choices just sent (an empty list forgets)."""
 
         def change(row: SmsContact) -> None:
-            row.choices = json.dumps(payloads) if payloads else None
-            row.choices_at = self._clock() if payloads else None
+            row.choices = json.dumps([asdict(c) for c in choices]) if choices else None
+            row.choices_at = self._clock() if choices else None
 
         self._update(contact, change)
 
-    def take_choice(self, contact: str, number: int) -> str | None:
-        """The payload numbered ``number`` in the pending list, which is then forgotten."""
+    def take_choice(self, contact: str, reply: str) -> str | None:
+        """The payload of the pending choice ``reply`` picks (``sms_text.chosen``), if any.
 
-        def change(row: SmsContact) -> str | None:
-            payloads = self._pending(row)
-            if not 1 <= number <= len(payloads):
+        A list is used once: picking from it forgets it. A reply that picks nothing changes
+        nothing (and writes nothing).
+        """
+        with self._sessions() as session:
+            row = session.get(SmsContact, contact)
+            choices = self._pending(row) if row is not None else []
+            number = chosen(reply, [choice.title for choice in choices])
+            if row is None or number is None:
                 return None
             row.choices = row.choices_at = None
-            return payloads[number - 1]
+            row.updated_at = self._clock()
+            session.commit()
+            return choices[number - 1].payload
 
-        return self._update(contact, change)
-
-    def _pending(self, row: SmsContact) -> list[str]:
+    def _pending(self, row: SmsContact) -> list[Choice]:
         if not row.choices or row.choices_at is None:
             return []
         if self._clock() - row.choices_at > self._ttl:
             return []
-        payloads = json.loads(row.choices)
-        return [str(payload) for payload in payloads] if isinstance(payloads, list) else []
+        stored = json.loads(row.choices)
+        return [_choice(entry) for entry in stored] if isinstance(stored, list) else []
 
     def _update(self, contact: str, change: Callable[[SmsContact], T]) -> T:
         """Apply ``change`` to the contact's row (created if new) and commit."""
@@ -114,3 +121,10 @@ class SmsState:
             row.updated_at = self._clock()
             session.commit()
             return result
+
+
+def _choice(entry: object) -> Choice:
+    """A stored choice; lists stored before titles were kept are bare payloads."""
+    if isinstance(entry, dict):
+        return Choice(str(entry.get("title") or ""), str(entry.get("payload") or ""))
+    return Choice("", str(entry))

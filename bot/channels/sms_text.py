@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
 
 MAX_GSM7_SEPTETS = 2 * 153
@@ -53,14 +54,47 @@ KEYWORDS = {
 
 def keyword_of(body: str | None) -> Keyword | None:
     """The keyword ``body`` is, if it is one listed word ("stop", " Stop. ", not "stop it")."""
-    word = (body or "").strip().strip(".!").strip().upper()
-    return KEYWORDS.get(word)
+    return KEYWORDS.get(_bare(body).upper())
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One button sent as a choice by SMS: its title and the payload it stands for."""
+
+    title: str
+    payload: str
 
 
 def choice_number(body: str | None) -> int | None:
     """The number a patient replied to a numbered list ("2", " 2. ", "2)"), if that is all."""
     match = _CHOICE.match(body or "")
     return int(match.group(1)) if match else None
+
+
+def chosen(body: str | None, titles: Sequence[str]) -> int | None:
+    """Which of ``titles`` (1-based) a reply picks, if it picks one.
+
+    Its number ("2"); the title itself in any case ("yes", "None of these"); or, alone, a
+    title's first letter ("Y", "n") when no other title starts with it.
+    """
+    number = choice_number(body)
+    if number is not None:
+        return number if 1 <= number <= len(titles) else None
+    word = _bare(body).casefold()
+    if not word:
+        return None
+    for picked in (
+        [title.casefold() == word for title in titles],
+        [len(word) == 1 and title[:1].casefold() == word for title in titles],
+    ):
+        if picked.count(True) == 1:
+            return picked.index(True) + 1
+    return None
+
+
+def _bare(body: str | None) -> str:
+    """The reply without spaces and end punctuation around it."""
+    return (body or "").strip().strip(".!").strip()
 
 
 def plain(text: str) -> str:
@@ -121,11 +155,23 @@ def cut(text: str) -> str:
 
 
 def choices_line(titles: Sequence[str]) -> str:
-    """``Reply 1 for A, 2 for B or 3 for C.``."""
-    options = [f"{number} for {plain(title)}" for number, title in enumerate(titles, start=1)]
+    """``Reply 1 for A, 2 for B or 3 for C.``, or by letter: ``Reply Y for Yes or N for No.``.
+
+    Letters when every title is one word and no two start with the same letter (``chosen``).
+    """
+    keys = [title[:1].upper() for title in titles]
+    if not all(title.isalpha() for title in titles) or len(set(keys)) < len(keys):
+        keys = [str(number) for number in range(1, len(titles) + 1)]
+    options = [f"{key} for {plain(title)}" for key, title in zip(keys, titles, strict=True)]
     if len(options) > 1:
         options[-2:] = [f"{options[-2]} or {options[-1]}"]
     return f"Reply {', '.join(options)}."
+
+
+def appended(previous: str, body: str) -> str | None:
+    """``previous`` and ``body`` as one SMS, if together they still fit in two segments."""
+    together = f"{previous}\n{body}"
+    return together if fits(together) else None
 
 
 def with_choices(text: str, titles: Sequence[str]) -> list[str]:

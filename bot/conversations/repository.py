@@ -18,6 +18,7 @@ from sqlalchemy import and_, column, delete, func, inspect, select, table, updat
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
 
+from bot.analytics.models import FeedbackRecord, TurnEventRecord
 from bot.channels.sms_state import SmsContact
 from bot.content.models import EscalationRecord
 from bot.handoff.models import HandoffCase
@@ -25,6 +26,7 @@ from bot.handoff.models import HandoffCase
 MESSAGE_TYPES = ("user", "bot")
 PATIENT_TYPES = ("user", "slot")  # the events that may hold what a patient wrote
 REWRITE_BATCH = 500
+ANALYTICS = (TurnEventRecord, FeedbackRecord)  # keyed like escalation records
 
 EventRewrite = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -50,7 +52,10 @@ class StoredMessage:
 
 @dataclass(frozen=True)
 class Person:
-    """The keys under which one person's rows are stored, table by table."""
+    """The keys under which one person's rows are stored, table by table.
+
+    ``escalation_keys`` (pseudonyms of Rasa's ids) also key the turn events and the votes.
+    """
 
     sender_ids: frozenset[str]
     escalation_keys: frozenset[str]
@@ -65,6 +70,8 @@ class Erased:
     escalation_records: int = 0
     sms_contacts: int = 0
     handoff_cases: int = 0
+    turn_events: int = 0
+    feedback_votes: int = 0
 
 
 class ConversationRepository(abc.ABC):
@@ -91,9 +98,10 @@ class ConversationRepository(abc.ABC):
 
     @abc.abstractmethod
     def erase_before(self, moment: float) -> Erased:
-        """Delete events, escalation records, SMS choices and hand-off cases older than ``moment``.
+        """Delete what is older than ``moment`` (epoch seconds).
 
-        ``moment`` is in epoch seconds; a hand-off case counts from its last update.
+        That is events, escalation records, hand-off cases (counted from their last update), turn
+        events, votes and SMS choices.
 
         An SMS opt-out is kept: it is what keeps us silent to that number.
         """
@@ -157,14 +165,18 @@ class SqlConversationRepository(ConversationRepository):
     def erase(self, person: Person) -> Erased:
         """See ``ConversationRepository.erase``."""
         events = self._delete_events(EVENTS.c.sender_id.in_(sorted(person.sender_ids)))
+        keys = sorted(person.escalation_keys)
         with self._store.begin() as connection:
             escalations = connection.execute(delete(EscalationRecord.__table__).where(
-                EscalationRecord.conversation.in_(sorted(person.escalation_keys)))).rowcount
+                EscalationRecord.conversation.in_(keys))).rowcount
             contacts = connection.execute(delete(SmsContact.__table__).where(
                 SmsContact.contact.in_(sorted(person.sms_contacts)))).rowcount
             cases = connection.execute(delete(HandoffCase.__table__).where(
                 HandoffCase.conversation.in_(sorted(person.sender_ids)))).rowcount
-        return Erased(events, escalations, contacts, cases)
+            turns, votes = (connection.execute(delete(model.__table__).where(
+                model.conversation.in_(keys))).rowcount for model in ANALYTICS)
+        return Erased(events=events, escalation_records=escalations, sms_contacts=contacts,
+                      handoff_cases=cases, turn_events=turns, feedback_votes=votes)
 
     def erase_before(self, moment: float) -> Erased:
         """See ``ConversationRepository.erase_before``."""
@@ -177,7 +189,10 @@ class SqlConversationRepository(ConversationRepository):
                 and_(SmsContact.updated_at < moment, SmsContact.opted_out.is_(False)))).rowcount
             cases = connection.execute(delete(HandoffCase.__table__).where(
                 HandoffCase.updated_at < occurred)).rowcount
-        return Erased(events, escalations, contacts, cases)
+            turns, votes = (connection.execute(delete(model.__table__).where(
+                model.occurred_at < occurred)).rowcount for model in ANALYTICS)
+        return Erased(events=events, escalation_records=escalations, sms_contacts=contacts,
+                      handoff_cases=cases, turn_events=turns, feedback_votes=votes)
 
     def _has_events(self) -> bool:
         return bool(inspect(self._tracker).has_table("events"))

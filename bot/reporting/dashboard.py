@@ -15,14 +15,15 @@ to now if that is sooner. Beyond the ``Report``:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from bot.reporting.figures import Report, build_report, channel_of, sorted_counts
+from bot.analytics.turns import Turn
+from bot.reporting.figures import Report, build_report, sorted_counts
 from bot.reporting.similar import QuestionGroup, group_similar
-from bot.reporting.source import ReportSource, StoredEvent
+from bot.reporting.source import ReportSource
 
 NO_FLAG = "(no flag recorded)"
 
@@ -94,7 +95,7 @@ def build_dashboard(
         first=first,
         last=last,
         report=report,
-        days=messages_per_day(source.events(**span), first=first, last=last),
+        days=messages_per_day(source.turns(**span), first=first, last=last),
         escalation_flags=escalations_per_flag(source.escalation_flags(**span)),
         question_groups=group_similar(report.unanswered),
         helpfulness=helpfulness(report),
@@ -108,17 +109,15 @@ def window(first: date, last: date, now: datetime) -> tuple[datetime, datetime]:
     return start, min(end, now)
 
 
-def messages_per_day(
-    events: Iterable[StoredEvent], *, first: date, last: date
-) -> list[DayCount]:
+def messages_per_day(turns: Iterable[Turn], *, first: date, last: date) -> list[DayCount]:
     """Patient messages per UTC day and channel, for every day from ``first`` to ``last``."""
     counts: dict[date, Counter[str]] = {
         first + timedelta(days=n): Counter() for n in range((last - first).days + 1)
     }
-    for event in events:
-        day = datetime.fromtimestamp(event.timestamp, timezone.utc).date()
-        if event.type == "user" and day in counts:
-            counts[day][channel_of(event)] += 1
+    for turn in turns:
+        day = datetime.fromtimestamp(turn.occurred_at, timezone.utc).date()
+        if day in counts:
+            counts[day][turn.channel] += 1
     return [DayCount(day, sorted_counts(channels)) for day, channels in counts.items()]
 
 
@@ -136,26 +135,14 @@ def rate(part: int, whole: int) -> float | None:
 
 
 def helpfulness(report: Report) -> list[Helpfulness]:
-    """Votes per answer and version if the report has them, else per answer.
-
-    A ``feedback_by_version`` field of the report may map topic → version → votes, or list
-    rows with ``topic`` (or ``answer_id``), ``version``, ``helpful`` and ``not_helpful``.
-    """
-    by_version = getattr(report, "feedback_by_version", None)
-    if not by_version:
-        return [_votes(topic, None, votes) for topic, votes in report.feedback.items()]
-    rows = _version_rows(by_version)
+    """Votes per answer and version; per answer (version unknown) for answers nobody rated."""
+    rows = [_votes(topic, version, votes)
+            for topic, versions in report.feedback_by_version.items()
+            for version, votes in versions.items()]
+    rated = {row.topic for row in rows}
+    rows += [_votes(topic, None, votes) for topic, votes in report.feedback.items()
+             if topic not in rated]
     return sorted(rows, key=lambda row: (row.topic, row.version or 0))
-
-
-def _version_rows(by_version: Any) -> Iterator[Helpfulness]:
-    if isinstance(by_version, Mapping):
-        for topic, versions in by_version.items():
-            for version, votes in versions.items():
-                yield _votes(topic, version, votes)
-        return
-    for row in by_version:
-        yield _votes(row.get("topic") or row.get("answer_id"), row.get("version"), row)
 
 
 def _votes(topic: Any, version: Any, votes: Mapping[str, Any]) -> Helpfulness:

@@ -1,14 +1,21 @@
 """The clinic report's figures, computed from a ``ReportSource`` (CONTRACT.md, Clinic report).
 
-- ``messages``: patient messages in the window; ``conversations``: senders who wrote one;
-  ``by_channel``: messages per channel (Rasa's ``input_channel``).
-- ``topics``: FAQ answers given, per topic (the ``content_id`` of the assistant's messages).
+Every per-message figure comes from the turns the event broker recorded (``bot.analytics``): one
+row per patient message, with its channel, intent, the topic answered and, redacted, the text
+it could not answer; no re-reading of Rasa's JSON events.
+
+- ``messages``: patient messages in the window; ``conversations``: conversations with one;
+  ``by_channel``: messages per channel.
+- ``topics``: FAQ answers given, per topic.
 - ``fallback`` / ``out_of_scope``: messages the NLU was unsure of (``nlu_fallback``) or found
-  off-topic; lines the channel answered itself (too long, rate-limited…) are not counted.
-- ``escalations``: escalations recorded per tier; ``feedback``: "Was this helpful?" answers per
-  topic (zeros until the assistant asks); ``unanswered``: the texts of fallback and off-topic
-  messages, redacted, grouped (case, spacing and end punctuation ignored), most frequent first;
-  ``overdue_reviews``: published items whose review-by date has passed.
+  off-topic; lines the channel answered itself (too long, another language…) are not counted.
+- ``escalations``: escalations recorded per tier.
+- ``feedback``: "Was this helpful?" votes per topic (every topic answered in the window is
+  listed, with zeros if nobody voted); ``feedback_by_version``: the same per topic and version
+  (``{"duration": {"3": {"helpful": 2, "not_helpful": 1}}}``), topics with votes only.
+- ``unanswered``: the redacted texts of fallback and off-topic messages, grouped (case, spacing
+  and end punctuation ignored), most frequent first.
+- ``overdue_reviews``: published items whose review-by date has passed.
 """
 from __future__ import annotations
 
@@ -18,13 +25,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from bot.redact import redact
-from bot.reporting.source import PublishedItem, ReportSource, StoredEvent
-from bot.topics import FAQ_TOPICS, TIERS
+from bot.analytics.repository import FeedbackEntry
+from bot.analytics.turns import Turn
+from bot.reporting.source import PublishedItem, ReportSource
+from bot.topics import TIERS
 
-FALLBACK_INTENT = "nlu_fallback"
-OUT_OF_SCOPE_INTENT = "out_of_scope"
-UNKNOWN_CHANNEL = "unknown"
+Votes = dict[str, int]  # {"helpful": n, "not_helpful": m}
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,8 @@ class Report:
     fallback: int
     out_of_scope: int
     escalations: dict[str, int]
-    feedback: dict[str, dict[str, int]]
+    feedback: dict[str, Votes]
+    feedback_by_version: dict[str, dict[str, Votes]] = field(default_factory=dict)
     unanswered: list[dict[str, Any]] = field(default_factory=list)
     overdue_reviews: list[str] = field(default_factory=list)
 
@@ -55,39 +62,53 @@ def build_report(
     """The figures of the last ``since`` before ``now`` (default: the current time)."""
     until = now or datetime.now(timezone.utc)
     start = until - since
-    events = list(source.events(since=start.timestamp(), until=until.timestamp()))
-    users = [e for e in events if e.type == "user"]
-    asked = [e for e in users if not _channel_answered(e)]
-    missed = [e for e in asked if _intent(e) in (FALLBACK_INTENT, OUT_OF_SCOPE_INTENT)]
-    topics = _topics(events)
+    window = {"since": start.timestamp(), "until": until.timestamp()}
+    turns = source.turns(**window)
+    votes = source.votes(**window)
+    topics = sorted_counts(Counter(turn.topic for turn in turns if turn.topic))
     return Report(
         since=start.isoformat(timespec="seconds"),
         until=until.isoformat(timespec="seconds"),
-        messages=len(users),
-        conversations=len({e.sender for e in users}),
-        by_channel=sorted_counts(Counter(channel_of(e) for e in users)),
+        messages=len(turns),
+        conversations=len({turn.conversation for turn in turns}),
+        by_channel=sorted_counts(Counter(turn.channel for turn in turns)),
         topics=topics,
-        fallback=sum(1 for e in missed if _intent(e) == FALLBACK_INTENT),
-        out_of_scope=sum(1 for e in missed if _intent(e) == OUT_OF_SCOPE_INTENT),
-        escalations=_escalations(source.escalation_tiers(since=start.timestamp(),
-                                                         until=until.timestamp())),
-        feedback={topic: {"helpful": 0, "not_helpful": 0} for topic in topics},
-        unanswered=unanswered(missed),
+        fallback=sum(turn.fallback for turn in turns),
+        out_of_scope=sum(turn.out_of_scope for turn in turns),
+        escalations=_escalations(source.escalation_tiers(**window)),
+        feedback=feedback_per_topic(votes, answered=list(topics)),
+        feedback_by_version=feedback_per_version(votes),
+        unanswered=unanswered(turns),
         overdue_reviews=overdue(source.published(), today=until.date()),
     )
 
 
-def unanswered(events: list[StoredEvent]) -> list[dict[str, Any]]:
+def feedback_per_topic(votes: list[FeedbackEntry], *, answered: list[str]) -> dict[str, Votes]:
+    """Votes per topic: the topics ``answered`` first (zeros included), then any other voted on."""
+    counts = {topic: _no_votes() for topic in answered}
+    for vote in votes:
+        _count(counts.setdefault(vote.answer, _no_votes()), vote)
+    return counts
+
+
+def feedback_per_version(votes: list[FeedbackEntry]) -> dict[str, dict[str, Votes]]:
+    """Votes per topic, then per version (a JSON key, so a string), both in order."""
+    counts: dict[str, dict[str, Votes]] = {}
+    for vote in sorted(votes, key=lambda v: (v.answer, v.version)):
+        _count(counts.setdefault(vote.answer, {}).setdefault(str(vote.version), _no_votes()), vote)
+    return counts
+
+
+def unanswered(turns: list[Turn]) -> list[dict[str, Any]]:
     """Redacted texts grouped by their normal form; most frequent first, then alphabetical."""
     counts: Counter[str] = Counter()
     shown: dict[str, str] = {}
-    for event in events:
-        text = redact(str(event.data.get("text") or "")).strip()
-        if not text:
+    for turn in turns:
+        if not turn.text:
             continue
-        key = _normal(text)
+        key = _normal(turn.text)
         counts[key] += 1
-        shown.setdefault(key, text)
+        shown.setdefault(key, turn.text)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [{"text": shown[key], "count": count} for key, count in ranked]
 
@@ -96,14 +117,6 @@ def overdue(items: list[PublishedItem], *, today: date) -> list[str]:
     """Ids of published items whose review-by date is before ``today``, sorted."""
     return sorted(item.id for item in items
                   if item.review_by and date.fromisoformat(item.review_by[:10]) < today)
-
-
-def _topics(events: list[StoredEvent]) -> dict[str, int]:
-    """FAQ answers given per topic (bot messages carrying a FAQ topic's ``content_id``)."""
-    answered = Counter(
-        str((e.data.get("metadata") or {}).get("content_id")) for e in events if e.type == "bot"
-    )
-    return sorted_counts(Counter({t: answered[t] for t in FAQ_TOPICS if answered[t]}))
 
 
 def _escalations(tiers: list[str]) -> dict[str, int]:
@@ -117,20 +130,12 @@ def sorted_counts(counts: Counter[str]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _intent(event: StoredEvent) -> str | None:
-    parse = event.data.get("parse_data") or {}
-    intent = parse.get("intent") or {}
-    return intent.get("name") if isinstance(intent, dict) else None
+def _no_votes() -> Votes:
+    return {"helpful": 0, "not_helpful": 0}
 
 
-def channel_of(event: StoredEvent) -> str:
-    """The channel a message came in on (Rasa's ``input_channel``), or ``unknown``."""
-    return str(event.data.get("input_channel") or UNKNOWN_CHANNEL)
-
-
-def _channel_answered(event: StoredEvent) -> bool:
-    metadata = event.data.get("metadata") or {}
-    return isinstance(metadata, dict) and "channel_answered" in metadata
+def _count(votes: Votes, vote: FeedbackEntry) -> None:
+    votes["helpful" if vote.helpful else "not_helpful"] += 1
 
 
 def _normal(text: str) -> str:

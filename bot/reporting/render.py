@@ -20,6 +20,10 @@ def as_text(report: Report) -> str:
         "feedback (helpful/not helpful): " + (", ".join(
             f"{topic} {votes['helpful']}/{votes['not_helpful']}"
             for topic, votes in report.feedback.items()) or "none"),
+        "feedback per version: " + (", ".join(
+            f"{topic} v{version} {votes['helpful']}/{votes['not_helpful']}"
+            for topic, versions in report.feedback_by_version.items()
+            for version, votes in versions.items()) or "none"),
         "overdue reviews: " + (", ".join(report.overdue_reviews) or "none"),
         "unanswered:",
     ]

@@ -1,7 +1,9 @@
 """Where the report's figures come from: a port and its SQL adapter.
 
-Rasa's ``events`` table (read with a bare Core ``table()``, as ``bot.conversations.repository``
-does: the table is Rasa's), our escalation records, and the published catalog.
+The turns the event broker recorded (``bot.analytics``), the "Was this helpful?" votes, our
+escalation records and the published catalog. Rasa's ``events`` table (read with a bare Core
+``table()``, as ``bot.conversations.repository`` does: the table is Rasa's) is read only to
+record, once, the turns of conversations held before the broker ran (``bot.analytics.backfill``).
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from typing import Any
 from sqlalchemy import and_, inspect, select
 from sqlalchemy.engine import Engine
 
+from bot.analytics.repository import FeedbackEntry, SqlFeedbackRepository, SqlTurnEventRepository
+from bot.analytics.turns import Turn
 from bot.content import services
 from bot.content.models import EscalationRecord
 from bot.content.repository import UnitOfWork
@@ -46,6 +50,14 @@ class ReportSource(abc.ABC):
     @abc.abstractmethod
     def events(self, *, since: float, until: float) -> Iterator[StoredEvent]:
         """User and bot events with ``since <= timestamp < until`` (epoch seconds)."""
+
+    @abc.abstractmethod
+    def turns(self, *, since: float, until: float) -> list[Turn]:
+        """Recorded turns with ``since <= occurred_at < until`` (epoch seconds)."""
+
+    @abc.abstractmethod
+    def votes(self, *, since: float, until: float) -> list[FeedbackEntry]:
+        """"Was this helpful?" votes given in the window."""
 
     @abc.abstractmethod
     def escalation_tiers(self, *, since: float, until: float) -> list[str]:
@@ -81,6 +93,14 @@ class SqlReportSource(ReportSource):
         with self._tracker.connect() as connection:
             for sender, type_name, timestamp, data in connection.execute(query):
                 yield StoredEvent(sender, type_name, float(timestamp or 0.0), _json(data))
+
+    def turns(self, *, since: float, until: float) -> list[Turn]:
+        """See ``ReportSource.turns``."""
+        return SqlTurnEventRepository(self._store).between(since, until)
+
+    def votes(self, *, since: float, until: float) -> list[FeedbackEntry]:
+        """See ``ReportSource.votes``."""
+        return SqlFeedbackRepository(self._store).between(since, until)
 
     def escalation_tiers(self, *, since: float, until: float) -> list[str]:
         """See ``ReportSource.escalation_tiers``."""

@@ -6,7 +6,8 @@
   messages and answers by a small script, choosing wording by the output channel's name as
   Rasa's NLG does. It stands in for Rasa, not for the channel under test.
 - ``serve`` mounts channels with Rasa's own ``register`` (so URLs are Rasa's) on a Sanic app
-  listening on a free port of 127.0.0.1 (sanic-testing is not installed).
+  listening on a free port of 127.0.0.1 (sanic-testing is not installed); ``running`` serves any
+  Sanic app that way (the action server, for instance).
 """
 
 from __future__ import annotations
@@ -150,6 +151,14 @@ async def serve(channels: Sequence[InputChannel], bot: BotDouble) -> AsyncIterat
     app = Sanic(f"channels_{uuid.uuid4().hex}")
     app.ctx.agent = SimpleNamespace(handle_message=bot.handle_message)
     register(list(channels), app, route="/webhooks/")
+    async with running(app) as base_url:
+        yield base_url
+
+
+@asynccontextmanager
+async def running(app: Sanic) -> AsyncIterator[str]:
+    """Serve ``app`` on a free port of 127.0.0.1 in this event loop; yields the base URL."""
+    Sanic.test_mode = True
     port = free_port()
     server = await app.create_server(
         host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False

@@ -20,6 +20,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import insert, update
 
 from bot.content.models import EscalationRecord, Revision
+from bot.reporting.backfill import backfill_turns
 from bot.stores.rasa_stores import tracker_store_kwargs
 from bot.wiring import Services
 
@@ -97,7 +98,7 @@ EXPECTED: dict[str, Any] = {
         ("What about my cat?", 2, [("What about my cat?", 2)]),
         ("call me on [phone] about yoga", 1, [("call me on [phone] about yoga", 1)]),
     ],
-    "helpfulness": [("duration", "all", 0, 0), ("driving", "all", 0, 0)],
+    "helpfulness": [("driving", "all", 0, 0), ("duration", "all", 0, 0)],
     "escalations": {"crisis": 0, "emergency": 1, "urgent": 2},
     "escalation_flags": {NO_FLAG: 1, "chest_pain": 1, "fall": 1, "fever": 1},
     "overdue_reviews": ["cost", "driving"],
@@ -119,6 +120,9 @@ def write_script(services: Services, database_url: str) -> None:
             tracker = DialogueStateTracker.from_events(sender, events)
             thread.submit(asyncio.run, store.save(tracker)).result()
     store.engine.dispose()
+    # What the server's event broker records per turn, rebuilt from the stored conversations.
+    backfill_turns(source=services.report_source(), repo=services.turn_events(),
+                   salt=services.settings.hash_salt)
     with services.engine.begin() as connection:
         for back, tier, flags in ESCALATIONS:
             connection.execute(insert(EscalationRecord.__table__).values(

@@ -23,10 +23,14 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 
 from bot import cli
+from bot.analytics.repository import SqlFeedbackRepository
+from bot.analytics.turns import Turn
 from bot.channels.sms_state import SmsState
+from bot.channels.sms_text import Choice
 from bot.config import get_settings, load_settings
 from bot.content.files import read_items
 from bot.content.importing import import_items
+from bot.feedback import FeedbackService, Vote
 from bot.migrate import upgrade
 from bot.privacy import pseudonym
 from bot.replies import ReplyService
@@ -99,7 +103,12 @@ def record_person_rows(services: Services) -> None:
     replies.escalation([FEVER], "urgent", channel="rest", sender_id="web-ann")
     state = SmsState(services.session_factory)
     state.set_opted_out(sms, True)
-    state.offer_choices(pseudonym("+15550000000", SALT), ["/faq_duration"])
+    state.offer_choices(pseudonym("+15550000000", SALT), [Choice("How long", "/faq_duration")])
+    services.turn_events().add([Turn(pseudonym(sms, SALT), NOW - 3 * DAY, "sms"),
+                                Turn(pseudonym("web-ann", SALT), NOW - 100 * DAY, "rest")])
+    votes = FeedbackService(lambda: SqlFeedbackRepository(services.engine), hash_salt=SALT,
+                            clock=lambda: NOW - 3 * DAY)
+    votes.record(Vote("duration", 1, helpful=True), sender_id=sms, channel="sms")
 
 
 def run_json_lines(capsys: pytest.CaptureFixture[str], *argv: str) -> list[dict]:
@@ -149,7 +158,8 @@ async def test_forget_a_phone_number_erases_conversation_escalations_and_sms_sta
     record_person_rows(services)
     assert cli.main(["conversations", "forget", PHONE]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("erased 9 conversation events, 1 escalation records, 1 SMS contacts")
+    assert out == ("erased 9 conversation events, 1 escalation records, 1 SMS contacts, "
+                   "0 hand-off cases, 1 turn events, 1 feedback votes\n")
     assert PHONE not in out
     assert [c["sender"] for c in run_json_lines(capsys, "export")] == ["web-ann"]
     sms = pseudonym(PHONE, SALT)
@@ -164,7 +174,8 @@ async def test_forget_a_web_conversation_by_its_id(
     await save_conversations(database_url)
     record_person_rows(services)
     assert cli.main(["conversations", "forget", "web-ann"]) == 0
-    assert "1 escalation records, 0 SMS contacts" in capsys.readouterr().out
+    assert ("1 escalation records, 0 SMS contacts, 0 hand-off cases, 1 turn events, "
+            "0 feedback votes") in capsys.readouterr().out
     assert [c["sender"] for c in run_json_lines(capsys, "export")] == [pseudonym(PHONE, SALT)]
     assert count(services, "SELECT COUNT(*) FROM escalation_records") == 1  # the SMS one
 
@@ -182,13 +193,16 @@ async def test_purge_erases_what_is_older_than_the_retention(
     monkeypatch.setenv("CONVERSATION_RETENTION_DAYS", "30")
     get_settings.cache_clear()
     assert cli.main(["conversations", "purge"]) == 0
-    assert capsys.readouterr().out.startswith(
-        "erased 6 conversation events, 1 escalation records, 1 SMS contacts")
+    assert capsys.readouterr().out == (
+        "erased 6 conversation events, 1 escalation records, 1 SMS contacts, "
+        "0 hand-off cases, 1 turn events, 0 feedback votes\n")
     web, _sms = run_json_lines(capsys, "export")
     assert [e["text"] for e in web["events"]] == ["can I drive", "Not while it hurts."]
     assert count(services, "SELECT COUNT(*) FROM sms_contacts WHERE opted_out") == 1  # STOP kept
     assert cli.main(["conversations", "purge", "--older-than", "2d"]) == 0
     assert capsys.readouterr().out.startswith("erased 9 conversation events, 0 escalation")
+    assert count(services, "SELECT COUNT(*) FROM turn_events") == 0
+    assert count(services, "SELECT COUNT(*) FROM feedback_votes") == 0
     assert [c["sender"] for c in run_json_lines(capsys, "export")] == ["web-ann"]
 
 

@@ -111,10 +111,12 @@ async def test_forget_erases_that_persons_cases_only(
                  cipher=services.contact_cipher())
     assert cli.main(["conversations", "forget", PHONE]) == 0
     assert capsys.readouterr().out.strip() == (
-        "erased 2 conversation events, 0 escalation records, 0 SMS contacts, 1 hand-off cases")
+        "erased 2 conversation events, 0 escalation records, 0 SMS contacts, 1 hand-off cases, "
+        "0 turn events, 0 feedback votes")
     assert [c.conversation for c in inbox.open_cases(uow=services.handoff_uow())] == ["web-ann"]
     assert cli.main(["conversations", "forget", "web-ann"]) == 0
-    assert capsys.readouterr().out.strip().endswith(", 1 hand-off cases")
+    assert capsys.readouterr().out.strip().endswith(
+        ", 1 hand-off cases, 0 turn events, 0 feedback votes")
     assert inbox.open_cases(uow=services.handoff_uow()) == []
 
 
@@ -126,7 +128,8 @@ def test_purge_erases_cases_idle_longer_than_the_retention(
               now=old)
     open_case(uow=services.handoff_uow(), conversation="web-new", channel="rest", reason="x")
     assert cli.main(["conversations", "purge", "--older-than", "90d"]) == 0
-    assert capsys.readouterr().out.strip().endswith(", 1 hand-off cases")
+    assert capsys.readouterr().out.strip().endswith(
+        ", 1 hand-off cases, 0 turn events, 0 feedback votes")
     assert [c.conversation for c in inbox.open_cases(uow=services.handoff_uow())] == ["web-new"]
 
 

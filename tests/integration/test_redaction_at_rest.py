@@ -2,7 +2,8 @@
 detail in clear: not in the database files (tracker and content store), not in the logs.
 
 The Rasa agent runs on the project's tracker store (``EnvSQLTrackerStore``) on a SQLite file,
-as ``endpoints.yml`` sets it up; every log record of the process is captured at DEBUG.
+with the turn-event broker writing to the content store, as ``endpoints.yml`` sets them up; every
+log record of the process is captured at DEBUG.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rasa.core.agent import Agent
 from rasa.shared.core.events import UserUttered
 from rasa.utils.log_utils import configure_structlog
 
+from bot.analytics.broker import TurnEventBroker
 from bot.channels.conversations import RasaConversations
 from bot.channels.rest import PatientRestInput
 from bot.config import get_settings
@@ -107,7 +109,8 @@ async def test_no_planted_detail_reaches_a_database_file_or_a_log(
     caplog.set_level(logging.DEBUG)
     build_content_db(tmp_path / "content.sqlite3")
     services = content_services_at(tmp_path / "content.sqlite3")
-    store = EnvSQLTrackerStore(domain=None)  # installs the log redaction, as in the server
+    broker = TurnEventBroker(lambda: (services.turn_events(), services.settings.hash_salt))
+    store = EnvSQLTrackerStore(domain=None, event_broker=broker)  # installs the log redaction
     agent = Agent.load(str(MODEL), tracker_store=store)
     store.domain = agent.domain
     channel = rest_channel(services, agent)
@@ -122,6 +125,9 @@ async def test_no_planted_detail_reaches_a_database_file_or_a_log(
     assert len(stored) == len(SCRIPT)
     assert stored[0] == "Hi, my name is [name]"
     assert stored[3] == "DOB [date], I was born on [date]"
+    await broker.close()
+    turns = services.turn_events().between(0, 2e9)
+    assert len(turns) == len(SCRIPT) and any(turn.text for turn in turns)  # unanswered kept
     services.engine.dispose()
     store.engine.dispose()
 

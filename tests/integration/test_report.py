@@ -1,7 +1,8 @@
 """`python -m bot report` over a scripted set of conversations: every figure checked.
 
-Conversations are written by Rasa's own ``SQLTrackerStore`` (Rasa's columns and JSON), escalation
-records as ``ReplyService`` writes them; on SQLite and on a throwaway PostgreSQL database.
+Conversations are written by Rasa's own ``SQLTrackerStore`` (Rasa's columns and JSON) with our
+event broker recording the turns, as in the Rasa server; escalation records as ``ReplyService``
+writes them; on SQLite and on a throwaway PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import insert, update
+from sqlalchemy import insert, text, update
 
 from bot import cli
+from bot.analytics.broker import TurnEventBroker
 from bot.config import get_settings, load_settings
 from bot.content.files import read_items
 from bot.content.importing import import_items
 from bot.content.models import EscalationRecord, Revision
+from bot.feedback import Vote
 from bot.migrate import upgrade
 from bot.reporting.figures import build_report
 from bot.stores.rasa_stores import tracker_store_kwargs
@@ -112,15 +115,24 @@ def services(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ser
                                 tracker_database_url=database_url))
     upgrade(services.engine)
     import_items(read_items(CONTENT_DIR), uow=services.uow())
-    store = SQLTrackerStore(domain=Domain.empty(), **tracker_store_kwargs(database_url))
-    for sender, events in script().items():
-        asyncio.run(store.save(DialogueStateTracker.from_events(sender, events)))
+    broker = TurnEventBroker(lambda: (services.turn_events(), services.settings.hash_salt))
+    store = SQLTrackerStore(domain=Domain.empty(), event_broker=broker,
+                            **tracker_store_kwargs(database_url))
+    asyncio.run(save_script(store, broker))
     store.engine.dispose()
     _escalations(services)
     _review_dates(services, {"cost": NOW.date() - DAY, "driving": NOW.date()})
     yield services
     services.engine.dispose()
     get_settings.cache_clear()
+
+
+async def save_script(store: SQLTrackerStore, broker: TurnEventBroker | None) -> None:
+    """Each scripted conversation saved as the Rasa server saves a turn; the broker drained."""
+    for sender, events in script().items():
+        await store.save(DialogueStateTracker.from_events(sender, events))
+    if broker is not None:
+        await broker.close()
 
 
 def _escalations(services: Services) -> None:
@@ -183,3 +195,34 @@ def test_an_empty_database_reports_zeros(tmp_path: Path) -> None:
     report = build_report(source=services.report_source(), since=30 * DAY, now=NOW)
     assert (report.messages, report.conversations, report.by_channel) == (0, 0, {})
     assert (report.unanswered, report.overdue_reviews, report.feedback) == ([], [], {})
+
+
+def test_votes_count_per_topic_and_version(services: Services) -> None:
+    votes = services.feedback()
+    for answer, version, helpful in [("duration", 3, True), ("duration", 3, False),
+                                     ("duration", 4, True), ("walking_aids", 1, False)]:
+        votes.record(Vote(answer, version, helpful), sender_id="+15551234567", channel="sms")
+    report = build_report(source=services.report_source(), since=30 * DAY).as_json()
+    assert report["feedback"] == {"duration": {"helpful": 2, "not_helpful": 1},
+                                  "driving": {"helpful": 0, "not_helpful": 0},
+                                  "walking_aids": {"helpful": 0, "not_helpful": 1}}
+    assert report["feedback_by_version"] == {
+        "duration": {"3": {"helpful": 1, "not_helpful": 1}, "4": {"helpful": 1, "not_helpful": 0}},
+        "walking_aids": {"1": {"helpful": 0, "not_helpful": 1}},
+    }
+    with services.engine.connect() as connection:
+        stored = connection.execute(text("SELECT conversation FROM feedback_votes")).scalars().all()
+    assert "+15551234567" not in stored and len(set(stored)) == 1
+
+
+def test_conversations_from_before_the_broker_are_backfilled_once(
+    services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with services.engine.begin() as connection:
+        connection.execute(text("DELETE FROM turn_events"))  # as if recorded by nobody
+    assert cli.main(["conversations", "backfill-turns"]) == 0
+    assert capsys.readouterr().out == "recorded 10 turns of earlier conversations\n"
+    report = build_report(source=services.report_source(), since=30 * DAY, now=NOW).as_json()
+    assert {key: report[key] for key in EXPECTED} == EXPECTED
+    assert cli.main(["conversations", "backfill-turns"]) == 0
+    assert capsys.readouterr().out == "recorded 0 turns of earlier conversations\n"

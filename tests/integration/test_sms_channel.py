@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from bot.channels import sms_text
 from bot.channels.limits import LimitPolicy
 from bot.channels.sms import SmsInput
-from bot.channels.sms_state import SmsState
+from bot.channels.sms_state import SmsContact, SmsState
 from bot.channels.twilio_api import PLACEHOLDER_SID, TwilioAccount, TwilioMessages
 from bot.config import Settings
 from bot.wiring import Services
@@ -530,15 +530,36 @@ async def test_the_api_base_comes_from_settings(
     assert [m.body for m in fake_twilio.accepted] == ["You said: hello"]
 
 
+TOPICS = [sms_text.Choice("How long", "/faq_duration"), sms_text.Choice("Driving", "/faq_driving")]
+
+
 def test_pending_choices_expire(services: Services) -> None:
     now = [1000.0]
     state = SmsState(services.session_factory, choices_ttl=60, clock=lambda: now[0])
-    state.offer_choices("contact", ["/faq_duration", "/faq_driving"])
+    state.offer_choices("contact", TOPICS)
     now[0] += 61
-    assert state.take_choice("contact", 1) is None
-    state.offer_choices("contact", ["/faq_duration", "/faq_driving"])
-    assert state.take_choice("contact", 2) == "/faq_driving"
-    assert state.take_choice("contact", 2) is None  # a list is used once
+    assert state.take_choice("contact", "1") is None
+    state.offer_choices("contact", TOPICS)
+    assert state.take_choice("contact", "2") == "/faq_driving"
+    assert state.take_choice("contact", "2") is None  # a list is used once
+
+
+def test_a_reply_that_picks_nothing_keeps_the_list(services: Services) -> None:
+    state = SmsState(services.session_factory)
+    state.offer_choices("contact", TOPICS)
+    assert state.take_choice("contact", "does it hurt to drive?") is None
+    assert state.take_choice("contact", "3") is None
+    assert state.take_choice("contact", " driving! ") == "/faq_driving"  # by its title
+
+
+def test_a_list_stored_before_titles_still_answers_to_numbers(services: Services) -> None:
+    state = SmsState(services.session_factory, clock=lambda: 1000.0)
+    with services.session_factory() as session:
+        session.add(SmsContact(contact="contact", opted_out=False, updated_at=1000.0,
+                               choices='["/faq_duration", "/faq_driving"]', choices_at=1000.0))
+        session.commit()
+    assert state.take_choice("contact", "D") is None
+    assert state.take_choice("contact", "2") == "/faq_driving"
 
 
 async def test_placeholder_credentials_log_instead_of_sending(
@@ -605,3 +626,30 @@ def test_keywords_are_whole_messages(body: str | None, keyword: sms_text.Keyword
 )
 def test_choice_numbers(body: str, number: int | None) -> None:
     assert sms_text.choice_number(body) == number
+
+
+@pytest.mark.parametrize(
+    ("body", "picked"),
+    [("Y", 1), ("n", 2), ("yes", 1), (" NO. ", 2), ("2", 2), ("3", None), ("yes please", None),
+     ("", None), ("maybe", None)],
+)
+def test_a_yes_no_reply_picks_by_title_letter_or_number(body: str, picked: int | None) -> None:
+    assert sms_text.chosen(body, ["Yes", "No"]) == picked
+
+
+def test_a_first_letter_two_titles_share_picks_nothing() -> None:
+    titles = ["Driving", "Duration", "None of these"]
+    assert sms_text.chosen("d", titles) is None
+    assert sms_text.chosen("n", titles) == 3
+    assert sms_text.chosen("none of these", titles) == 3
+
+
+def test_one_word_titles_with_distinct_letters_are_offered_by_letter() -> None:
+    assert sms_text.choices_line(["Yes", "No"]) == "Reply Y for Yes or N for No."
+    by_number = "Reply 1 for Driving or 2 for Duration."
+    assert sms_text.choices_line(["Driving", "Duration"]) == by_number
+
+
+def test_a_question_with_choices_joins_the_previous_sms_when_both_fit() -> None:
+    assert sms_text.appended("A short answer.", "Helpful?") == "A short answer.\nHelpful?"
+    assert sms_text.appended("x" * 300, "Helpful?") is None

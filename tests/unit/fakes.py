@@ -1,12 +1,14 @@
-"""Builders and fakes for unit tests: items in a fake store, conversations in a list, the
-report's source in lists, hand-off cases in a dict, a patient's phone that records what the
-inbox texts."""
+"""Builders and fakes for unit tests: items in a fake store, conversations, turns and votes in
+lists, a report source over lists, hand-off cases in a dict, a patient's phone that records
+what the inbox texts."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from bot.analytics.repository import FeedbackEntry, FeedbackRepository, TurnEventRepository
+from bot.analytics.turns import Turn
 from bot.content.files import ItemSpec
 from bot.content.importing import IMPORT_AUTHOR
 from bot.content.models import ContentItem, Revision, utcnow
@@ -128,18 +130,59 @@ class FakeEscalation:
     flags: list[str] = field(default_factory=list)
 
 
-class FakeReportSource(ReportSource):
-    """The report's events, escalations and published items in lists."""
+class FakeFeedbackRepository(FeedbackRepository):
+    """Votes in a list."""
 
-    def __init__(self, events: list[StoredEvent], *,
-                 escalations: list[FakeEscalation] | None = None,
-                 published: list[PublishedItem] | None = None) -> None:
-        self.stored = list(events)
-        self.escalations = list(escalations or ())
-        self.items = list(published or ())
+    def __init__(self) -> None:
+        self.entries: list[FeedbackEntry] = []
+
+    def add(self, entry: FeedbackEntry) -> None:
+        self.entries.append(entry)
+
+    def between(self, since: float, until: float) -> list[FeedbackEntry]:
+        return [e for e in self.entries if since <= e.occurred_at < until]
+
+
+class FakeTurnEventRepository(TurnEventRepository):
+    """Turns in a list; ``failure`` is raised by every ``add`` (a database that is down)."""
+
+    def __init__(self, failure: Exception | None = None) -> None:
+        self.turns: list[Turn] = []
+        self.failure = failure
+
+    def add(self, turns: Sequence[Turn]) -> None:
+        if self.failure is not None:
+            raise self.failure
+        self.turns.extend(turns)
+
+    def between(self, since: float, until: float) -> list[Turn]:
+        return [t for t in self.turns if since <= t.occurred_at < until]
+
+    def first_recorded(self) -> float | None:
+        return min((t.occurred_at for t in self.turns), default=None)
+
+
+class FakeReportSource(ReportSource):
+    """What the report reads, from lists (windows applied as the SQL source applies them)."""
+
+    def __init__(self, events: Sequence[StoredEvent] = (), *, turns: Sequence[Turn] = (),
+                 votes: Sequence[FeedbackEntry] = (),
+                 escalations: Sequence[FakeEscalation] = (),
+                 published: Sequence[PublishedItem] = ()) -> None:
+        self.turn_events = FakeTurnEventRepository()
+        self.turn_events.turns.extend(turns)
+        self.feedback = FakeFeedbackRepository()
+        self.feedback.entries.extend(votes)
+        self.escalations, self.items, self.stored = list(escalations), list(published), list(events)
 
     def events(self, *, since: float, until: float) -> Iterator[StoredEvent]:
         return iter([e for e in self.stored if since <= e.timestamp < until])
+
+    def turns(self, *, since: float, until: float) -> list[Turn]:
+        return self.turn_events.between(since, until)
+
+    def votes(self, *, since: float, until: float) -> list[FeedbackEntry]:
+        return self.feedback.between(since, until)
 
     def escalation_tiers(self, *, since: float, until: float) -> list[str]:
         return [e.tier for e in self._escalations(since, until)]

@@ -1,12 +1,10 @@
 """The dashboard's figures beyond the report, over the fake report source."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-import pytest
-
+from bot.analytics.turns import Turn
 from bot.reporting.dashboard import (
     NO_FLAG,
     DayCount,
@@ -19,7 +17,7 @@ from bot.reporting.dashboard import (
     window,
 )
 from bot.reporting.figures import Report
-from bot.reporting.source import PublishedItem, StoredEvent
+from bot.reporting.source import PublishedItem
 from tests.unit.fakes import FakeEscalation, FakeReportSource
 
 DAY1, DAY3 = date(2026, 11, 1), date(2026, 11, 3)
@@ -31,19 +29,18 @@ def at(day: date, offset: timedelta = NOON) -> datetime:
 
 
 def said(when: datetime, channel: str = "rest", intent: str = "faq_duration",
-         sender: str = "p1", text: str = "a question") -> StoredEvent:
-    data = {"text": text, "input_channel": channel, "parse_data": {"intent": {"name": intent}}}
-    return StoredEvent(sender, "user", when.timestamp(), data)
-
-
-def answered(when: datetime, topic: str, sender: str = "p1") -> StoredEvent:
-    return StoredEvent(sender, "bot", when.timestamp(), {"metadata": {"content_id": topic}})
+         sender: str = "p1", text: str = "a question", topic: str | None = None) -> Turn:
+    """One turn as the event broker records it (text kept only when it was not answered)."""
+    missed = intent in ("nlu_fallback", "out_of_scope")
+    return Turn(sender, when.timestamp(), channel, intent=intent, topic=topic,
+                fallback=intent == "nlu_fallback", out_of_scope=intent == "out_of_scope",
+                text=text if missed else None)
 
 
 def test_every_day_is_listed_with_its_messages_per_channel() -> None:
-    events = [said(at(DAY1), "rest"), said(at(DAY1), "sms"), said(at(DAY1), "sms"),
-              answered(at(DAY1), "duration"), said(at(DAY3), "rest")]
-    days = messages_per_day(events, first=DAY1, last=DAY3)
+    turns = [said(at(DAY1), "rest"), said(at(DAY1), "sms"), said(at(DAY1), "sms"),
+             said(at(DAY3), "rest")]
+    days = messages_per_day(turns, first=DAY1, last=DAY3)
     assert days == [DayCount(DAY1, {"sms": 2, "rest": 1}), DayCount(date(2026, 11, 2), {}),
                     DayCount(DAY3, {"rest": 1})]
     assert [d.total for d in days] == [3, 0, 1]
@@ -51,9 +48,9 @@ def test_every_day_is_listed_with_its_messages_per_channel() -> None:
 
 def test_days_are_utc_days_and_stray_events_are_left_out() -> None:
     last_second = at(DAY1, timedelta(hours=23, minutes=59, seconds=59))
-    events = [said(last_second), said(at(DAY1 + timedelta(days=1), timedelta())),
-              said(at(DAY1 - timedelta(days=1)))]
-    days = messages_per_day(events, first=DAY1, last=DAY1 + timedelta(days=1))
+    turns = [said(last_second), said(at(DAY1 + timedelta(days=1), timedelta())),
+             said(at(DAY1 - timedelta(days=1)))]
+    days = messages_per_day(turns, first=DAY1, last=DAY1 + timedelta(days=1))
     assert [d.total for d in days] == [1, 1]
 
 
@@ -85,38 +82,31 @@ def report(**fields: Any) -> Report:
     return Report(**values)
 
 
-@dataclass(frozen=True)
-class VersionedReport(Report):
-    """A report as the feedback work may extend it: votes per answer and version."""
-
-    feedback_by_version: Any = field(default_factory=dict)
-
-
 def test_helpfulness_per_answer_when_the_report_has_no_versions() -> None:
     votes = {"driving": {"helpful": 2, "not_helpful": 1}, "cost": {"helpful": 0, "not_helpful": 0}}
-    assert helpfulness(report(feedback=votes)) == [Helpfulness("driving", None, 2, 1),
-                                                   Helpfulness("cost", None, 0, 0)]
+    assert helpfulness(report(feedback=votes)) == [Helpfulness("cost", None, 0, 0),
+                                                   Helpfulness("driving", None, 2, 1)]
 
 
-@pytest.mark.parametrize("by_version", [
-    {"driving": {"2": {"helpful": 1, "not_helpful": 3}, 1: {"helpful": 4, "not_helpful": 0}}},
-    [{"topic": "driving", "version": 2, "helpful": 1, "not_helpful": 3},
-     {"answer_id": "driving", "version": "1", "helpful": 4, "not_helpful": 0}],
-], ids=["mapping", "rows"])
-def test_helpfulness_per_answer_and_version_when_the_report_has_them(by_version: Any) -> None:
-    rows = helpfulness(VersionedReport(**vars(report()), feedback_by_version=by_version))
-    assert rows == [Helpfulness("driving", 1, 4, 0), Helpfulness("driving", 2, 1, 3)]
+def test_helpfulness_per_answer_and_version_when_the_report_has_them() -> None:
+    by_version = {"driving": {"2": {"helpful": 1, "not_helpful": 3},
+                              "1": {"helpful": 4, "not_helpful": 0}}}
+    feedback = {"driving": {"helpful": 5, "not_helpful": 3},
+                "cost": {"helpful": 0, "not_helpful": 0}}
+    rows = helpfulness(report(feedback=feedback, feedback_by_version=by_version))
+    assert rows == [Helpfulness("cost", None, 0, 0), Helpfulness("driving", 1, 4, 0),
+                    Helpfulness("driving", 2, 1, 3)]
 
 
 def test_the_dashboard_gathers_every_figure_of_the_range() -> None:
-    events = [said(at(DAY1), "rest"), answered(at(DAY1), "duration"),
-              said(at(DAY1), "sms", "nlu_fallback", "p2", "can I do pilates"),
-              said(at(DAY3), "sms", "out_of_scope", "p2", "is pilates ok for me"),
-              said(at(DAY3 + timedelta(days=1)), "rest")]  # after the range
+    turns = [said(at(DAY1), "rest", topic="duration"),
+             said(at(DAY1), "sms", "nlu_fallback", "p2", "can I do pilates"),
+             said(at(DAY3), "sms", "out_of_scope", "p2", "is pilates ok for me"),
+             said(at(DAY3 + timedelta(days=1)), "rest")]  # after the range
     later = at(DAY3 + timedelta(days=1)).timestamp()
     escalations = [FakeEscalation(at(DAY1).timestamp(), "urgent", ["fever"]),
                    FakeEscalation(later, "crisis", ["self_harm"])]
-    source = FakeReportSource(events, escalations=escalations,
+    source = FakeReportSource(turns=turns, escalations=escalations,
                               published=[PublishedItem("cost", "faq", "2026-11-02")])
     board = build_dashboard(source=source, first=DAY1, last=DAY3, now=at(DAY3 + timedelta(days=9)))
     assert (board.report.messages, board.report.by_channel) == (3, {"sms": 2, "rest": 1})

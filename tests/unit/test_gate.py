@@ -17,6 +17,7 @@ from bot.channels.limits import (
 )
 from bot.channels.screen import RedFlagGate, flagged_sentences
 from bot.config import REPO_ROOT
+from bot.feedback import Vote
 from bot.safety.catalog import load_catalog
 from bot.safety.detector import RedFlagDetector
 
@@ -112,6 +113,26 @@ async def test_a_payload_is_an_intent_only_when_offered(
 ) -> None:
     g = gate(detector)
     decision = await decide(g, "/faq_duration", offered=Offers(**offered), conversation="s1")
+    assert decision.text == text
+
+
+YES = Vote("duration", 3, helpful=True).payload()
+
+
+@pytest.mark.parametrize(
+    ("offered", "sent", "text"),
+    [
+        ({YES}, YES, YES),
+        (set(), YES, YES[1:]),  # not offered: plain words for the NLU
+        ({YES}, Vote("duration", 2, helpful=True).payload(), YES[1:].replace("3", "2")),
+        ({YES}, YES.replace('"yes"', '"maybe"'), YES[1:].replace('"yes"', '"maybe"')),
+    ],
+)
+async def test_a_was_this_helpful_button_is_an_intent_only_when_offered(
+    detector: RedFlagDetector, offered: set[str], sent: str, text: str
+) -> None:
+    g = gate(detector)
+    decision = await decide(g, sent, offered=Offers(s1=offered), conversation="s1")
     assert decision.text == text
 
 

@@ -92,6 +92,7 @@ def test_escalation_answers_and_records_without_the_phone_number() -> None:
     reply = replies.escalation(entities, "urgent", channel="sms", sender_id="+15551234567")
     assert (reply.text, reply.content_id) == ("esc_infection sms", "esc_infection")
     assert reply.as_message()["custom"] == {"kind": "escalation", "tier": "urgent"}
+    assert reply.as_message()["red_flags"] == ["fever"]  # for the conversation log
     [record] = uow.items.escalations()
     assert (record.flag_ids, record.tier, record.channel) == (["fever"], "urgent", "sms")
     assert record.conversation == pseudonym("+15551234567", SALT)
