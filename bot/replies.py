@@ -5,6 +5,7 @@ content id and version it used, so the conversation log says which answer a pati
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,8 @@ SUGGESTION_COUNT = 2
 RELATED_MIN_CONFIDENCE = 0.2
 # Only where a button is free: on SMS it would cost the patient another paid message.
 RELATED_CHANNELS = frozenset({"rest"})
+CONTENT_CACHE_SECONDS = 1.0
+"""How long a server reuses a published item it read (issue 13: an edit live everywhere in 1 s)."""
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ def original_topic(user_events: Sequence[dict[str, Any]]) -> str | None:
 
 
 class ReplyService:
-    """Builds replies from the content store, read at answer time."""
+    """Builds replies from the content store, read at answer time (or ``cache_seconds`` before)."""
 
     def __init__(
         self,
@@ -146,16 +149,36 @@ class ReplyService:
         *,
         hash_salt: str,
         clinic: Clinic | None = None,
+        cache_seconds: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``clinic`` fills the texts' placeholders (default: the settings' clinic)."""
+        """``clinic`` fills the texts' placeholders (default: the settings' clinic).
+
+        ``cache_seconds``: how long a published item read from the store is reused in this
+        process (0: read it for every reply). A publish reaches every process within that time,
+        with no message between them; an item not found is never cached.
+        """
         self._uow = uow_factory
         self._salt = hash_salt
         self._clinic = (clinic or get_settings().clinic).placeholders()
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._cache: dict[str, tuple[float, services.Answer]] = {}
 
     def _answer(self, item_id: str, values: Mapping[str, str] | None = None) -> services.Answer:
         """The published item as a patient receives it (every text and title goes through here)."""
+        return self._published(item_id).filled({**(values or {}), **self._clinic})
+
+    def _published(self, item_id: str) -> services.Answer:
+        """The published item, from this process's cache while it is fresh enough."""
+        now = self._clock()
+        cached = self._cache.get(item_id)
+        if cached is not None and now - cached[0] < self._cache_seconds:
+            return cached[1]
         answer = services.published_answer(item_id, uow=self._uow())
-        return answer.filled({**(values or {}), **self._clinic})
+        if self._cache_seconds > 0:
+            self._cache[item_id] = (now, answer)
+        return answer
 
     def _reply(
         self,
