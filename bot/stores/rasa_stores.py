@@ -4,13 +4,17 @@
 PostgreSQL for a clinic network) and ``REDIS_URL`` (a Redis ticket lock so several replicas never
 handle one conversation's turns at once; in-memory when unset).
 
-The tracker store differs from Rasa's ``SQLTrackerStore`` in four ways: what a patient wrote is
+The tracker store differs from Rasa's ``SQLTrackerStore`` in five ways: what a patient wrote is
 stored redacted (``bot.redact``: phone numbers, e-mails, dates, addresses, names; the NLU has
 already seen the raw text in memory); the URL's query
 parameters (``?sslmode=require``) reach the driver; an unreachable database at start stops the
 server with a clear message (Rasa's store retries for ever, and a store that fails to build is
 silently replaced by an in-memory one); a failure mid-run is reported to the channel
-(``bot.stores.turn_health``) instead of being papered over by Rasa's in-memory fallback.
+(``bot.stores.turn_health``) instead of being papered over by Rasa's in-memory fallback; the
+tracker it saved last for a conversation is reused while the database holds no newer event
+(``bot.stores.recent_trackers``), instead of being rebuilt from every event of the session on
+every turn. That relies on what the lock store already guarantees: one turn of a conversation
+at a time, across replicas.
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ from bot import action_responses, log_redaction
 from bot.config import get_settings
 from bot.redact import redact_event
 from bot.stores.lock_store import RedisTicketLockStore
+from bot.stores.recent_trackers import RecentTrackers
 from bot.stores.turn_health import TurnCutOff, report_store_failure
 
 logger = logging.getLogger(__name__)
@@ -148,11 +153,13 @@ class EnvSQLTrackerStore(RedactingSQLTrackerStore):
         rasa_engine.dispose()
         self.engine = sa.create_engine(rasa_engine.url, **engine_kwargs(rasa_engine.url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self.recent = RecentTrackers()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """Rasa's, reporting a database failure to the channel."""
+        """The tracker saved last if nothing changed since, else Rasa's; failures reported."""
         with _reported():
-            return await super().retrieve(sender_id)
+            kept = self.recent.get(sender_id, self._latest_event_id(sender_id))
+            return kept if kept is not None else await super().retrieve(sender_id)
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
         """Rasa's, reporting a database failure to the channel."""
@@ -160,9 +167,19 @@ class EnvSQLTrackerStore(RedactingSQLTrackerStore):
             return await super().retrieve_full_tracker(sender_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's, reporting a database failure to the channel."""
+        """Rasa's, then the tracker kept for the next turn; failures reported to the channel."""
         with _reported():
+            self.recent.forget(tracker.sender_id)
             await super().save(tracker)
+            self.recent.saved(tracker, self._latest_event_id(tracker.sender_id))
+
+    def _latest_event_id(self, sender_id: str) -> int | None:
+        """The id of the conversation's latest stored event (None: nothing stored)."""
+        event = self.SQLEvent
+        query = sa.select(sa.func.max(event.id)).where(event.sender_id == sender_id)
+        with self.session_scope() as session:
+            latest = session.execute(query).scalar()
+        return None if latest is None else int(latest)
 
 
 def lock_store_for(redis_url: str | None, kind: str = "") -> LockStore:
