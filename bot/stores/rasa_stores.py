@@ -11,10 +11,10 @@ parameters (``?sslmode=require``) reach the driver; an unreachable database at s
 server with a clear message (Rasa's store retries for ever, and a store that fails to build is
 silently replaced by an in-memory one); a failure mid-run is reported to the channel
 (``bot.stores.turn_health``) instead of being papered over by Rasa's in-memory fallback; the
-tracker it saved last for a conversation is reused while the database holds no newer event
-(``bot.stores.recent_trackers``), instead of being rebuilt from every event of the session on
-every turn. That relies on what the lock store already guarantees: one turn of a conversation
-at a time, across replicas.
+tracker it saved last for a conversation is reused while the database holds as many of its
+events as that save left (``bot.stores.recent_trackers``), instead of being rebuilt from every
+event of the session on every turn. That relies on what the lock store already guarantees:
+one turn of a conversation at a time, across replicas.
 """
 from __future__ import annotations
 
@@ -154,11 +154,14 @@ class EnvSQLTrackerStore(RedactingSQLTrackerStore):
         self.engine = sa.create_engine(rasa_engine.url, **engine_kwargs(rasa_engine.url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.recent = RecentTrackers()
+        self._stored_after_save: dict[str, int] = {}
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker saved last if nothing changed since, else Rasa's; failures reported."""
         with _reported():
-            kept = self.recent.get(sender_id, self._latest_event_id(sender_id))
+            with self.session_scope() as session:
+                stored = self._stored_events(session, sender_id)
+            kept = self.recent.get(sender_id, stored)
             return kept if kept is not None else await super().retrieve(sender_id)
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
@@ -168,18 +171,27 @@ class EnvSQLTrackerStore(RedactingSQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Rasa's, then the tracker kept for the next turn; failures reported to the channel."""
+        sender = tracker.sender_id
         with _reported():
-            self.recent.forget(tracker.sender_id)
-            await super().save(tracker)
-            self.recent.saved(tracker, self._latest_event_id(tracker.sender_id))
+            self.recent.forget(sender)
+            try:
+                await super().save(tracker)
+                self.recent.saved(tracker, self._stored_after_save[sender])
+            finally:
+                self._stored_after_save.pop(sender, None)
 
-    def _latest_event_id(self, sender_id: str) -> int | None:
-        """The id of the conversation's latest stored event (None: nothing stored)."""
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """Rasa's new events (redacted); notes how many events the save leaves stored."""
+        new = list(super()._additional_events(session, tracker))
+        stored = self._stored_events(session, tracker.sender_id)
+        self._stored_after_save[tracker.sender_id] = stored + len(new)
+        return iter(new)
+
+    def _stored_events(self, session: Any, sender_id: str) -> int:
+        """How many events the database holds for the conversation (every session)."""
         event = self.SQLEvent
-        query = sa.select(sa.func.max(event.id)).where(event.sender_id == sender_id)
-        with self.session_scope() as session:
-            latest = session.execute(query).scalar()
-        return None if latest is None else int(latest)
+        query = sa.select(sa.func.count()).select_from(event).where(event.sender_id == sender_id)
+        return int(session.execute(query).scalar() or 0)
 
 
 def lock_store_for(redis_url: str | None, kind: str = "") -> LockStore:

@@ -5,8 +5,8 @@ reading every event of the session, parsing its JSON and replaying it, ~22 ms of
 100, so a long conversation's turns get slower and slower. A tracker this process has just
 saved is what that rebuild would produce, so ``RecentTrackers`` keeps it, with
 
-* the id of the conversation's latest stored event when it was saved: any event stored since
-  (another replica's turn) or removed (``conversations forget``) changes it;
+* how many events the database held for the conversation once it was saved: any event stored
+  since (another replica's turn) or removed (``conversations forget``, ``purge``) changes it;
 * how many events the tracker held: a turn that added events and failed before saving them
   changes that.
 
@@ -31,7 +31,7 @@ MAX_AGE_SECONDS = 600.0
 @dataclass(frozen=True)
 class _Entry:
     tracker: DialogueStateTracker
-    latest_event_id: int | None
+    stored_events: int
     events: int
     saved_at: float
 
@@ -48,18 +48,18 @@ class RecentTrackers:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._capacity, self._max_age, self._clock = capacity, max_age, clock
 
-    def saved(self, tracker: DialogueStateTracker, latest_event_id: int | None) -> None:
-        """Remember ``tracker`` as just saved, the conversation's latest event id being that."""
+    def saved(self, tracker: DialogueStateTracker, stored_events: int) -> None:
+        """Remember ``tracker`` as just saved, the database holding ``stored_events`` of it."""
         sender = tracker.sender_id
-        self._entries[sender] = _Entry(tracker, latest_event_id, len(tracker.events), self._clock())
+        self._entries[sender] = _Entry(tracker, stored_events, len(tracker.events), self._clock())
         self._entries.move_to_end(sender)
         while len(self._entries) > self._capacity:
             self._entries.popitem(last=False)
 
-    def get(self, sender_id: str, latest_event_id: int | None) -> DialogueStateTracker | None:
+    def get(self, sender_id: str, stored_events: int) -> DialogueStateTracker | None:
         """The saved tracker if the database and the tracker are as they were; else None."""
         entry = self._entries.pop(sender_id, None)
-        if entry is None or not self._unchanged(entry, latest_event_id):
+        if entry is None or not self._unchanged(entry, stored_events):
             return None
         self._entries[sender_id] = entry
         return entry.tracker
@@ -68,10 +68,10 @@ class RecentTrackers:
         """Drop what is kept for ``sender_id`` (a save failed, say)."""
         self._entries.pop(sender_id, None)
 
-    def _unchanged(self, entry: _Entry, latest_event_id: int | None) -> bool:
+    def _unchanged(self, entry: _Entry, stored_events: int) -> bool:
         return (
-            entry.latest_event_id is not None
-            and entry.latest_event_id == latest_event_id
+            entry.stored_events > 0
+            and entry.stored_events == stored_events
             and entry.events == len(entry.tracker.events)
             and self._clock() - entry.saved_at < self._max_age
         )

@@ -32,8 +32,8 @@ def test_a_changed_database_or_tracker_is_not_reused_and_the_entry_is_dropped() 
     recent.saved(kept, 7)
     kept.update(UserUttered("not saved"))
     assert recent.get("a", 7) is None
-    recent.saved(tracker("b"), None)  # nothing stored: never reused
-    assert recent.get("b", None) is None
+    recent.saved(tracker("b"), 0)  # nothing stored: never reused
+    assert recent.get("b", 0) is None
     recent.saved(kept, 9)
     recent.forget("a")
     assert recent.get("a", 9) is None
