@@ -8,6 +8,7 @@ Escalations and requests for a person also open a hand-off case for the care tea
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +46,8 @@ HANDOFF_KINDS = frozenset({"escalation", "handoff"})
 """``custom["kind"]`` of the replies that hand the conversation to the care team."""
 HANDOFF_IN_HOURS = "human_handoff"
 HANDOFF_CLOSED = "human_handoff_closed"
+CONTENT_CACHE_SECONDS = 1.0
+"""How long a server reuses a published item it read (issue 13: an edit live everywhere in 1 s)."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ def original_topic(user_events: Sequence[dict[str, Any]]) -> str | None:
 
 
 class ReplyService:
-    """Builds replies from the content store, read at answer time."""
+    """Builds replies from the content store, read at answer time (or ``cache_seconds`` before)."""
 
     def __init__(
         self,
@@ -169,12 +172,17 @@ class ReplyService:
         hash_salt: str,
         clinic: Clinic | None = None,
         handoffs: Callable[[], HandoffUnitOfWork] | None = None,
+        cache_seconds: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Replies from ``uow_factory``'s store, pseudonyms keyed by ``hash_salt``.
 
         ``clinic`` fills the texts' placeholders and says when it is open (default: the
         settings' clinic); ``handoffs`` is where cases for the care team are opened (None: no
-        case is opened, for tests of the lines alone).
+        case is opened, for tests of the lines alone). ``cache_seconds``: how long a published
+        item read from the store is reused in this process (0: read it for every reply). A
+        publish reaches every process within that time, with no message between them; an item
+        not found is never cached.
         """
         clinic = clinic or get_settings().clinic
         self._uow = uow_factory
@@ -182,11 +190,24 @@ class ReplyService:
         self._clinic = clinic.placeholders()
         self._hours = clinic.schedule()
         self._handoffs = handoffs
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._cache: dict[str, tuple[float, services.Answer]] = {}
 
     def _answer(self, item_id: str, values: Mapping[str, str] | None = None) -> services.Answer:
         """The published item as a patient receives it (every text and title goes through here)."""
+        return self._published(item_id).filled({**(values or {}), **self._clinic})
+
+    def _published(self, item_id: str) -> services.Answer:
+        """The published item, from this process's cache while it is fresh enough."""
+        now = self._clock()
+        cached = self._cache.get(item_id)
+        if cached is not None and now - cached[0] < self._cache_seconds:
+            return cached[1]
         answer = services.published_answer(item_id, uow=self._uow())
-        return answer.filled({**(values or {}), **self._clinic})
+        if self._cache_seconds > 0:
+            self._cache[item_id] = (now, answer)
+        return answer
 
     def _reply(
         self,

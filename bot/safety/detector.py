@@ -31,6 +31,17 @@ _CUE_WINDOW = 4
 _SENTENCE_END = frozenset({".", "!", "?", "\n"})
 
 
+def parsed_text(text: str) -> str:
+    """What the rules parse: the lower-cased text (as Rasa's ``SpacyNLP`` parses it).
+
+    Matching reads lower-cased tokens anyway; lower case also makes spaCy split shouted
+    contractions ("I CAN'T BREATHE") as it splits "can't". Offsets must stay those of ``text``,
+    so a text whose lower-cased form has another length is parsed as it is.
+    """
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text
+
+
 @dataclass(frozen=True)
 class Finding:
     """One red-flag mention: which flag, where (character offsets), and its context status."""
@@ -77,7 +88,9 @@ class RedFlagDetector:
 
         Args:
             text: the patient's message.
-            doc: the message already parsed by the same pipeline (reused, not re-parsed).
+            doc: the message already parsed by the same pipeline (reused, not re-parsed),
+                from ``text`` or, as Rasa's ``SpacyNLP`` does, from ``parsed_text(text)``;
+                a doc of ``text`` itself is parsed again when that is another string.
 
         """
         doc = self._parse(text, doc)
@@ -138,11 +151,13 @@ class RedFlagDetector:
     # --- matching --------------------------------------------------------------------------
 
     def _parse(self, text: str, doc: Doc | None) -> Doc:
+        """The doc of ``parsed_text(text)``: ``doc`` when it is one with lemmas, else parsed."""
+        wanted = parsed_text(text)
         if doc is None:
-            return self.nlp(text)
-        if doc.text != text:
+            return self.nlp(wanted)
+        if doc.text not in (text, wanted):
             raise ValueError("doc was parsed from a different text")
-        return doc if doc.has_annotation("LEMMA") else self.nlp(text)
+        return doc if doc.text == wanted and doc.has_annotation("LEMMA") else self.nlp(wanted)
 
     def _spans(self, cdoc: Doc) -> tuple[list[_Span], list[_Span]]:
         groups: dict[str, list[_Span]] = {"flag": [], "excl": [], "req": []}

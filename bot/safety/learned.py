@@ -20,7 +20,8 @@ recall on ``data/red_flags/validation.yml`` (``bot.safety.training``).
   or emergency, which never wait;
 * "not improving" reaches ``soon`` → the gentler "tell your care team" line.
 
-No Rasa, no spaCy; scikit-learn only for the TF-IDF vectorisers.
+No Rasa, no spaCy; scikit-learn only to fit the TF-IDF vectorisers. A message at run time is
+scored without it (``bot.safety.ngrams``: the same numbers, ~20× faster than ``transform``).
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from bot.safety.corpus import ESCALATION_TIERS, NONE_LABEL, SOON, SOON_LABEL
+from bot.safety.ngrams import CompiledTfidf, concatenated
 
 MODEL_FILE = "learned_screen.npz"
 META_FILE = "learned_screen.json"
@@ -124,6 +126,12 @@ def _flags_of(scores: Scores, tier: str) -> tuple[str, ...]:
     return of_tier or tuple(flag for flag, _ in scores.flags)
 
 
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of float64 scores."""
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
 def _most_severe(a: str | None, b: str | None) -> str | None:
     tiers = [tier for tier in (a, b) if tier]
     return min(tiers, key=TIER_ORDER.__getitem__) if tiers else None
@@ -153,6 +161,7 @@ class LearnedScreen:
         self.ngram_weight = ngram_weight
         self.thresholds = thresholds or Thresholds()
         self._tiers = [self.tier_of(label) for label in self.classes]
+        self._compiled = self._compile() if self.coef.size else None
 
     def tier_of(self, label: str) -> str | None:
         """The tier a class stands for (None for ``none``)."""
@@ -178,10 +187,7 @@ class LearnedScreen:
 
     def probabilities(self, features: Any) -> np.ndarray:
         """Class probabilities, one row per feature row (softmax of the linear scores)."""
-        logits = np.asarray(features @ self.coef.T) + self.intercept
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return _softmax(np.asarray(features @ self.coef.T) + self.intercept)
 
     def scores(self, features: Any) -> list[Scores]:
         """Each row's probability per tier and its likeliest red flags."""
@@ -200,8 +206,27 @@ class LearnedScreen:
         return Scores(tiers=tiers, flags=flags)
 
     def score_text(self, text: str, whole: np.ndarray, question: np.ndarray) -> Scores:
-        """The scores of one message."""
-        return self.scores(self.features([text], [whole], [question]))[0]
+        """The scores of one message (as ``scores(features(...))``, without sklearn or scipy)."""
+        if self._compiled is None:
+            return self.scores(self.features([text], [whole], [question]))[0]
+        ngrams, dense_weights, weights = self._compiled
+        dense = np.concatenate([whole, question * self.question_weight]).astype(np.float32)
+        row = concatenated([v.row(text) for v in ngrams], self.ngram_weight)
+        logits = dense.astype(np.float64) @ dense_weights + row.dot(weights) + self.intercept
+        return self._row_scores(_softmax(logits[None, :])[0])
+
+    def _compile(self) -> tuple[list[CompiledTfidf], np.ndarray, np.ndarray]:
+        """The vectorisers compiled at their column offsets, and the weights column-major.
+
+        The weights stay float32 (as stored) and are read in float64, as scipy's product does.
+        """
+        dense_width = self.coef.shape[1] - sum(len(v.vocabulary_) for v in self.vectorizers)
+        ngrams, offset = [], dense_width
+        for vectorizer in self.vectorizers:
+            ngrams.append(CompiledTfidf.from_vectorizer(vectorizer, offset))
+            offset += ngrams[-1].width
+        weights = np.ascontiguousarray(self.coef.T)
+        return ngrams, weights[:dense_width].astype(np.float64), weights
 
     # --- persistence -------------------------------------------------------------------------
 

@@ -10,9 +10,13 @@ already seen the raw text in memory); the URL's query
 parameters (``?sslmode=require``) reach the driver; an unreachable database at start stops the
 server with a clear message (Rasa's store retries for ever, and a store that fails to build is
 silently replaced by an in-memory one); a failure mid-run is reported to the channel
-(``bot.stores.turn_health``) instead of being papered over by Rasa's in-memory fallback. And the
+(``bot.stores.turn_health``) instead of being papered over by Rasa's in-memory fallback. The
 event broker (``bot.analytics.broker``) is handed each save's new events, redacted, found by
-counting the stored ones rather than by reading the conversation back.
+counting the stored ones rather than by reading the conversation back. The tracker it saved last
+for a conversation is reused while the database holds as many of its events as that save left
+(``bot.stores.recent_trackers``), instead of being rebuilt from every event of the session on
+every turn. That relies on what the lock store already guarantees: one turn of a conversation at
+a time, across replicas.
 """
 from __future__ import annotations
 
@@ -32,10 +36,11 @@ from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import log_redaction
+from bot import action_responses, log_redaction
 from bot.config import get_settings
 from bot.redact import redact_event
 from bot.stores.lock_store import RedisTicketLockStore
+from bot.stores.recent_trackers import RecentTrackers
 from bot.stores.turn_health import TurnCutOff, report_store_failure
 
 logger = logging.getLogger(__name__)
@@ -150,8 +155,10 @@ class EnvSQLTrackerStore(RedactingSQLTrackerStore):
 
     def __init__(self, domain: Any = None, host: Any = None, event_broker: Any = None, **_: Any):
         # The Rasa server builds its tracker store once, at start: the hook we own in that
-        # process before any message arrives, so no log line it writes holds a patient's details.
+        # process before any message arrives, so no log line it writes holds a patient's details
+        # (and each custom action's answer is validated without re-checking Rasa's schema).
         log_redaction.install()
+        action_responses.install()
         database_url = get_settings().tracker_database_url
         check_reachable(database_url)
         super().__init__(
@@ -161,11 +168,16 @@ class EnvSQLTrackerStore(RedactingSQLTrackerStore):
         rasa_engine.dispose()
         self.engine = sa.create_engine(rasa_engine.url, **engine_kwargs(rasa_engine.url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self.recent = RecentTrackers()
+        self._stored_after_save: dict[str, int] = {}
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """Rasa's, reporting a database failure to the channel."""
+        """The tracker saved last if nothing changed since, else Rasa's; failures reported."""
         with _reported():
-            return await super().retrieve(sender_id)
+            with self.session_scope() as session:
+                stored = self._stored_events(session, sender_id)
+            kept = self.recent.get(sender_id, stored)
+            return kept if kept is not None else await super().retrieve(sender_id)
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
         """Rasa's, reporting a database failure to the channel."""
@@ -173,9 +185,28 @@ class EnvSQLTrackerStore(RedactingSQLTrackerStore):
             return await super().retrieve_full_tracker(sender_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's, reporting a database failure to the channel."""
+        """Rasa's, then the tracker kept for the next turn; failures reported to the channel."""
+        sender = tracker.sender_id
         with _reported():
-            await super().save(tracker)
+            self.recent.forget(sender)
+            try:
+                await super().save(tracker)
+                self.recent.saved(tracker, self._stored_after_save[sender])
+            finally:
+                self._stored_after_save.pop(sender, None)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """Rasa's new events (redacted); notes how many events the save leaves stored."""
+        new = list(super()._additional_events(session, tracker))
+        stored = self._stored_events(session, tracker.sender_id)
+        self._stored_after_save[tracker.sender_id] = stored + len(new)
+        return iter(new)
+
+    def _stored_events(self, session: Any, sender_id: str) -> int:
+        """How many events the database holds for the conversation (every session)."""
+        event = self.SQLEvent
+        query = sa.select(sa.func.count()).select_from(event).where(event.sender_id == sender_id)
+        return int(session.execute(query).scalar() or 0)
 
 
 def lock_store_for(redis_url: str | None, kind: str = "") -> LockStore:

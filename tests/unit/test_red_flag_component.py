@@ -8,11 +8,13 @@ import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.config import REPO_ROOT
+from bot.nlp import make_pipeline
 from bot.nlu.red_flags import RedFlagScreen
 
 CATALOG = REPO_ROOT / "content" / "red_flags.yml"
@@ -63,6 +65,22 @@ def test_calm_messages_keep_their_intent(trained, text: str) -> None:
     [message] = load(trained).process([classified(text)])
     assert message.get(INTENT)["name"] == "faq_duration"
     assert not message.get(ENTITIES)
+
+
+def test_the_rules_read_the_doc_spacy_nlp_left_on_the_message(trained) -> None:
+    component = load(trained)
+    text = "I FELL and now I CAN'T BREATHE"
+    message = classified(text)
+    message.set(SPACY_DOCS[TEXT], make_pipeline()(text.lower()))  # as SpacyNLP leaves it
+
+    def refuse(_: str) -> None:
+        raise AssertionError("the message was parsed again")
+
+    component._detector.nlp = refuse  # type: ignore[union-attr,assignment]
+    [message] = component.process([message])
+    assert message.get(INTENT)["name"] == "escalate_emergency"
+    flags = {e["value"] for e in message.get(ENTITIES) if e["entity"] == "red_flag"}
+    assert "shortness_of_breath" in flags
 
 
 def test_catalog_changes_change_the_fingerprint(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from bot.config import Clinic
 from bot.content.placeholders import fill
 from bot.safety.catalog import TIER_RANK, Catalog, CatalogError, load_catalog
 from bot.safety.context import HISTORICAL, HYPOTHETICAL, LIVE, NEGATED, QUESTION
-from bot.safety.detector import Finding, RedFlagDetector, top_tier
+from bot.safety.detector import Finding, RedFlagDetector, parsed_text, top_tier
 from bot.safety.patterns import PatternError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -315,7 +315,7 @@ def test_findings_carry_offsets_and_escalation(detector: RedFlagDetector) -> Non
 def test_a_given_doc_is_reused_not_reparsed(catalog: Catalog, nlp: Language) -> None:
     detector = RedFlagDetector(catalog, nlp)
     text = "I can't breathe"
-    doc = nlp(text)
+    doc = nlp(parsed_text(text))  # lower-cased, as Rasa's SpacyNLP parses it
     expected = detector.findings(text)
 
     def refuse(_: str) -> None:
@@ -323,6 +323,14 @@ def test_a_given_doc_is_reused_not_reparsed(catalog: Catalog, nlp: Language) -> 
 
     detector.nlp = refuse  # type: ignore[assignment]
     assert detector.findings(text, doc) == expected
+
+
+def test_a_doc_of_the_cased_text_is_parsed_again_the_rules_way(detector: RedFlagDetector,
+                                                                 nlp: Language) -> None:
+    text = "Temp 103F. I CAN'T BREATHE"
+    found = [(f.flag_id, f.matched) for f in detector.live(text, nlp(text))]
+    assert found == [("shortness_of_breath", "CAN'T BREATHE"), ("fever", "103F")]
+    assert detector.live(text, nlp(text)) == detector.live(text) == detector.live(text, None)
 
 
 def test_a_doc_of_another_text_is_refused(detector: RedFlagDetector, nlp: Language) -> None:

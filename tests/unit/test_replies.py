@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 from bot.config import REPO_ROOT, Clinic, Settings
+from bot.content.errors import AnswerNotFound
 from bot.content.files import read_items
 from bot.privacy import pseudonym
 from bot.replies import ReplyService, escalation_targets, related_topic, topic_of_intent
@@ -203,3 +204,40 @@ def test_every_faq_topic_has_an_intent_a_rule_and_a_published_answer() -> None:
         assert f"faq_{topic}" in domain["intents"]
         assert f"faq_{topic}" in answered
     assert faq_ids == set(FAQ_TOPICS)
+
+
+def test_published_items_are_reused_for_cache_seconds_then_read_again() -> None:
+    stores = [fake_store(spec("duration", text="first\n")),
+              fake_store(spec("duration", text="second\n"))]
+    reads: list[int] = []
+    now = [100.0]
+
+    def uow():  # each read after the first sees the edited store
+        reads.append(1)
+        return stores[min(len(reads), 2) - 1]
+
+    replies = ReplyService(uow, hash_salt=SALT, cache_seconds=1.0, clock=lambda: now[0])
+    assert replies.topic("duration", "rest").text == "first"
+    now[0] += 0.9
+    assert replies.topic("duration", "rest").text == "first" and len(reads) == 1
+    now[0] += 0.2
+    assert replies.topic("duration", "rest").text == "second" and len(reads) == 2
+
+
+def test_without_a_cache_every_reply_reads_the_store_and_missing_items_are_not_cached() -> None:
+    reads: list[int] = []
+    store = standard_store()
+
+    def uow():
+        reads.append(1)
+        return store
+
+    uncached = ReplyService(uow, hash_salt=SALT)
+    uncached.topic("duration", "rest")
+    uncached.topic("duration", "rest")
+    assert len(reads) == 2
+    cached = ReplyService(uow, hash_salt=SALT, cache_seconds=60.0)
+    for _ in range(2):
+        with pytest.raises(AnswerNotFound):
+            cached.topic("no_such_topic", "rest")
+    assert len(reads) == 4
