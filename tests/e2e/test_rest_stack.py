@@ -14,6 +14,7 @@ from bot.content.files import read_items
 from bot.content.importing import import_items
 from bot.content.services import published_catalog
 from bot.handoff import inbox
+from bot.replies import CONTENT_CACHE_SECONDS
 from tests.conftest import CONTENT_DIR
 
 pytestmark = pytest.mark.servers
@@ -63,10 +64,13 @@ def test_a_published_edit_is_live_without_restart(assistant) -> None:
     outcome = import_items([replace(spec, text=new_text)], uow=assistant.services.uow(),
                            author="e2e", publish_as=admin)
     assert outcome == {"driving": "published"}
+    # Each server reuses a published item for up to CONTENT_CACHE_SECONDS (issue 13): the edit
+    # must show within that, plus a round trip, with no restart or message between servers.
     started = time.monotonic()
-    reply = assistant.rest.texts(sender(), "Am I allowed to drive my car with TOH?")
-    assert new_text.strip() in reply
-    assert time.monotonic() - started < 5
+    reply = ""
+    while new_text.strip() not in reply and time.monotonic() - started < CONTENT_CACHE_SECONDS + 4:
+        reply = assistant.rest.texts(sender(), "Am I allowed to drive my car with TOH?")
+    assert new_text.strip() in reply, "the edit was not live within the cache time"
     import_items([spec], uow=assistant.services.uow(), author="e2e", publish_as=admin)  # back
 
 
