@@ -26,7 +26,7 @@ from bot.content.transaction import CountingTransaction, SessionTransaction, Tra
 ROLES = ("editor", "reviewer", "clinician", "admin")
 CONTENT_ROLES = frozenset({"editor", "reviewer", "admin"})
 PUBLISHING_ROLES = frozenset({"reviewer", "admin"})
-DASHBOARD_ROLES = frozenset({"clinician", "admin"})
+CARE_TEAM_ROLES = frozenset({"clinician", "admin"})
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 
@@ -60,14 +60,9 @@ class Actor:
         return self.role in CONTENT_ROLES
 
     @property
-    def can_see_dashboard(self) -> bool:
-        """Clinicians and admins see the clinic's figures."""
-        return self.role in DASHBOARD_ROLES
-
-    @property
-    def can_use_inbox(self) -> bool:
-        """The care team (clinicians and admins) reads and answers hand-off cases."""
-        return self.role in DASHBOARD_ROLES
+    def is_care_team(self) -> bool:
+        """Clinicians and admins: the clinic's dashboard and the hand-off inbox."""
+        return self.role in CARE_TEAM_ROLES
 
     @property
     def can_publish(self) -> bool:

@@ -256,5 +256,5 @@ def test_the_cli_makes_clinician_accounts(
     assert "created clinician 'nina'" in capsys.readouterr().out
     users = accounts.SqlAlchemyAccountsUnitOfWork(services.session_factory)
     nina = accounts.authenticate("nina", PASSWORD, uow=users)
-    assert nina is not None and nina.actor.can_see_dashboard
+    assert nina is not None and nina.actor.is_care_team
     services.engine.dispose()

@@ -119,5 +119,5 @@ def test_what_each_role_may_do(
     admin: bool,
 ) -> None:
     actor = create_user(f"{role}1", PASSWORD, role=role, uow=uow).actor
-    powers = (actor.can_see_dashboard, actor.can_edit_content, actor.can_publish, actor.is_admin)
+    powers = (actor.is_care_team, actor.can_edit_content, actor.can_publish, actor.is_admin)
     assert powers == (dashboard, content, publish, admin)

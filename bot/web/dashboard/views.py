@@ -8,8 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, abort, current_app, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, Flask, current_app, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Response
@@ -18,8 +17,7 @@ from bot.reporting.dashboard import Dashboard, build_dashboard
 from bot.reporting.export import to_csv
 from bot.web.dashboard.charts import bar_chart, daily_chart
 from bot.web.dashboard.dates import BadRange, DateRange, parse_range
-from bot.web.editor.auth import current_actor
-from bot.web.editor.blueprint import SECURITY_HEADERS
+from bot.web.editor.blueprint import guard_staff_pages
 from bot.web.editor.context import services
 from bot.web.editor.page import page_context
 
@@ -28,20 +26,7 @@ blueprint = Blueprint("dashboard", __name__, template_folder="templates",
 blueprint.context_processor(page_context)
 
 
-@blueprint.before_request
-def _clinicians_only() -> Response | None:
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
-    if not current_actor().can_see_dashboard:
-        abort(403)
-    return None
-
-
-@blueprint.after_request
-def _headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():  # no-store: figures drawn from patients' words
-        response.headers.setdefault(name, value)
-    return response
+guard_staff_pages(blueprint, allowed=lambda actor: actor.is_care_team)
 
 
 @blueprint.errorhandler(403)

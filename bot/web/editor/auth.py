@@ -73,7 +73,7 @@ def admin_required(view: F) -> F:
 
 def home_endpoint(actor: Actor | None) -> str:
     """Where ``actor`` starts: the answers, or the dashboard for a clinician."""
-    if actor is not None and not actor.can_edit_content and actor.can_see_dashboard:
+    if actor is not None and not actor.can_edit_content and actor.is_care_team:
         return "dashboard.index"
     return "editor.index"
 

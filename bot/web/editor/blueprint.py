@@ -5,11 +5,14 @@ and out and change its password here.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DBAPIError
 
+from bot.content.accounts import Actor
 from bot.web.editor.auth import current_actor, make_login_manager
 from bot.web.editor.page import page_context
 
@@ -57,6 +60,31 @@ def _headers(response: Response) -> Response:
             continue
         response.headers.setdefault(name, value)
     return response
+
+
+def guard_staff_pages(staff: Blueprint, *, allowed: Callable[[Actor], bool]) -> None:
+    """Give another staff blueprint the editor's guard.
+
+    That is CSRF on every write, the editor's login (anonymous visitors are sent to it), 403
+    unless ``allowed``, and the security headers (``Cache-Control: no-store`` included: staff
+    pages are drawn from patients' words).
+    """
+
+    @staff.before_request
+    def _protect_staff() -> Response | None:
+        if request.method not in SAFE_METHODS:
+            csrf.protect()
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+        if not allowed(current_actor()):
+            abort(403)
+        return None
+
+    @staff.after_request
+    def _staff_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
 
 @blueprint.errorhandler(CSRFError)

@@ -10,39 +10,18 @@ from datetime import datetime, timezone
 from flask import (
     Blueprint,
     Flask,
-    Response,
-    abort,
-    current_app,
     render_template,
-    request,
 )
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from bot.web.editor.auth import current_actor
-from bot.web.editor.blueprint import SAFE_METHODS, SECURITY_HEADERS, csrf
+from bot.web.editor.blueprint import guard_staff_pages
 from bot.web.editor.context import clinic
 from bot.web.editor.page import page_context
 
 blueprint = Blueprint("inbox", __name__, template_folder="templates")
 
 
-@blueprint.before_request
-def _protect() -> Response | None:
-    if request.method not in SAFE_METHODS:
-        csrf.protect()
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
-    if not current_actor().can_use_inbox:
-        abort(403)
-    return None
-
-
-@blueprint.after_request
-def _headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+guard_staff_pages(blueprint, allowed=lambda actor: actor.is_care_team)
 
 
 blueprint.context_processor(page_context)
