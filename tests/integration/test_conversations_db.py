@@ -36,22 +36,13 @@ from bot.privacy import pseudonym
 from bot.replies import ReplyService
 from bot.stores.rasa_stores import tracker_store_kwargs
 from bot.wiring import Services
-from tests.conftest import CONTENT_DIR, temporary_postgres_database
+from tests.conftest import CONTENT_DIR
 
 SALT = "conversations-test-salt"
 PHONE = "+15551234567"
 DAY = 24 * 3600.0
 NOW = time.time()
 FEVER = {"entity": "red_flag", "value": "fever", "tier": "urgent", "escalation": "esc_infection"}
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'toh.sqlite3'}"
-        return
-    with temporary_postgres_database(prefix="toh_wtdb") as url:
-        yield url
 
 
 @pytest.fixture

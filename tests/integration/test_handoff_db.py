@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -25,7 +24,6 @@ from bot.migrate import upgrade
 from bot.privacy import pseudonym
 from bot.stores.rasa_stores import tracker_store_kwargs
 from bot.wiring import Services
-from tests.conftest import temporary_postgres_database
 from tests.integration.fake_twilio import FakeTwilio
 from tests.integration.handoff_harness import handoff_services, sms_phone
 from tests.unit.fakes import FakePatientSms
@@ -37,25 +35,20 @@ PHONE_FORMS = ("+14155550123", "14155550123", "4155550123", "415-555-0123", "(41
 SMS_ID = pseudonym(PHONE, SALT)  # the SMS channel's conversation id for PHONE
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def services(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Services]:
+@pytest.fixture
+def services(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     """A migrated store; ``python -m bot`` in this process uses it too."""
-    sqlite = nullcontext(f"sqlite:///{tmp_path / 'toh.sqlite3'}")
-    postgres = request.param == "postgres"
-    with temporary_postgres_database(prefix="toh_wthd") if postgres else sqlite as url:
-        monkeypatch.setenv("DATABASE_URL", url)
-        monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
-        monkeypatch.setenv("PSEUDONYM_KEY", SALT)  # .env may hold a random one (make writes it)
-        get_settings.cache_clear()
-        settings = replace(load_settings(env_file=None), database_url=url,
-                           tracker_database_url=url, hash_salt=SALT)
-        services = Services(settings)
-        upgrade(services.engine)
-        yield services
-        services.engine.dispose()
-        get_settings.cache_clear()
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("PSEUDONYM_KEY", SALT)  # .env may hold a random one (make writes it)
+    get_settings.cache_clear()
+    settings = replace(load_settings(env_file=None), database_url=database_url,
+                       tracker_database_url=database_url, hash_salt=SALT)
+    services = Services(settings)
+    upgrade(services.engine)
+    yield services
+    services.engine.dispose()
+    get_settings.cache_clear()
 
 
 async def save_conversation(services: Services, sender: str, said: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
@@ -24,18 +23,8 @@ from bot.conversations import repository
 from bot.migrate import upgrade
 from bot.stores.rasa_stores import tracker_store_kwargs
 from bot.wiring import Services
-from tests.conftest import temporary_postgres_database
 
 CLINIC_LINE = "Call the clinic on (555) 010-0100."
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'toh.sqlite3'}"
-        return
-    with temporary_postgres_database(prefix="toh_wtprivacy") as url:
-        yield url
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from bot.migrate import upgrade
 from bot.reporting.figures import build_report
 from bot.stores.rasa_stores import tracker_store_kwargs
 from bot.wiring import Services
-from tests.conftest import CONTENT_DIR, temporary_postgres_database
+from tests.conftest import CONTENT_DIR
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 DAY = timedelta(days=1)
@@ -94,15 +94,6 @@ def script() -> dict[str, list[Event]]:
         "web-c": [user("x" * 300, "out_of_scope", "rest", t, channel_answered="too_long"),
                   bot("too_long", t)],
     }
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'toh.sqlite3'}"
-        return
-    with temporary_postgres_database(prefix="toh_wtprivacy") as url:
-        yield url
 
 
 @pytest.fixture
