@@ -61,17 +61,23 @@ def block(texts: list[str], split: str | None = None) -> str:
     return head + "  examples: |\n" + "".join(f"    - {t}\n" for t in texts)
 
 
-def more_negatives(train: dict[str, list[str]], *, taken: set[str], exam: set[str]) -> list[str]:
-    """A further sample of train queries per intent, none already taken or in the exam."""
-    rng = random.Random(SEED + 1)
-    unusable = {phrasing_key(t) for t in taken | exam} | EXCLUDED_TRAIN
-    more: list[str] = []
+def sample_per_intent(
+    train: dict[str, list[str]], rng: random.Random, count: int, unusable: frozenset[str]
+) -> list[str]:
+    """``count`` train queries of each intent but the conversation ones, none ``unusable``."""
+    sample: list[str] = []
     for intent in sorted(train):
         if intent in CONVERSATION_INTENTS:
             continue
         pool = [t for t in train[intent] if phrasing_key(t) not in unusable]
-        more += rng.sample(pool, PER_INTENT_MORE)
-    return more
+        sample += rng.sample(pool, count)
+    return sample
+
+
+def more_negatives(train: dict[str, list[str]], *, taken: set[str], exam: set[str]) -> list[str]:
+    """A further sample of train queries per intent, none already taken or in the exam."""
+    unusable = frozenset({phrasing_key(t) for t in taken | exam} | EXCLUDED_TRAIN)
+    return sample_per_intent(train, random.Random(SEED + 1), PER_INTENT_MORE, unusable)
 
 
 def main() -> int:
@@ -82,19 +88,15 @@ def main() -> int:
     rng = random.Random(SEED)
 
     train = by_intent(data["train"])
-    negatives: list[str] = []
-    for intent in sorted(train):
-        if intent in CONVERSATION_INTENTS:
-            continue
-        pool = [t for t in train[intent] if phrasing_key(t) not in EXCLUDED_TRAIN]
-        negatives += rng.sample(pool, PER_INTENT_TRAIN)
+    negatives = sample_per_intent(train, rng, PER_INTENT_TRAIN, EXCLUDED_TRAIN)
     negatives += [text for text, _ in data["oos_train"]]
 
     # The exam is never trained on: no query that any training file (ours or this sample) has.
+    # The second sample is drawn after the exam and kept out of it, so it must not shape it.
     trained = {phrasing_key(t) for t in negatives} | {
         phrasing_key(e.text)
         for path in (ROOT / "data" / "nlu").glob("*.yml")
-        if path != TRAIN_OUT
+        if path not in (TRAIN_OUT, MORE_OUT)
         for e in read_examples(path)
     }
     test = by_intent(data["test"])
