@@ -366,6 +366,9 @@ def test_the_conversation_stays_in_its_tab_and_clearing_forgets_it(
         assert sender_of(other) != sender_of(page)
         page.get_by_role("button", name="Clear conversation").click()
         expect(page.locator(".toh-user")).to_have_count(0)
+        # The new greeting is asked for after the clearing; the widget stores an answer in the
+        # same task that shows it, so wait until it shows.
+        expect(page.locator(".toh-bot")).to_have_count(1)
         stored = page.evaluate("JSON.parse(sessionStorage.getItem('toh-chat:history'))")
         assert [item["who"] for item in stored] == ["bot"]  # the new greeting only
     finally:
