@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from bot.config import load_settings
 from bot.content.accounts import SqlAlchemyAccountsUnitOfWork, create_user
 from bot.web.app import create_app
 from bot.wiring import Services
 
-SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 # duration.yml's first source and the seed passage it names.
 PASSAGE = "It is generally described as temporary, with improvement over a period of months."
 REFERENCE = "Common questions (FAQ), How long does transient osteoporosis of the hip last?"
@@ -37,8 +37,9 @@ def client_for(services: Services, seeds_dir: Path) -> FlaskClient:
 
 @pytest.fixture
 def reviewer(sqlite_services: Services) -> FlaskClient:
-    assert SEEDS.is_dir(), f"the seed documents are missing: {SEEDS}"
-    return client_for(sqlite_services, SEEDS)
+    seeds = load_settings(env_file=None).seeds_dir  # ../shared/seeds, or SEEDS_DIR
+    assert seeds.is_dir(), f"the seed documents are missing: {seeds} (set SEEDS_DIR)"
+    return client_for(sqlite_services, seeds)
 
 
 @pytest.mark.parametrize("page", ["/editor/items/duration/edit", "/editor/items/duration",
