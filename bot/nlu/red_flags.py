@@ -68,15 +68,13 @@ from bot.replies import (
     RED_FLAG_ENTITY,
 )
 from bot.safety.catalog import TIER_RANK, Catalog, load_catalog
-from bot.safety.detector import Finding, RedFlagDetector, parsed_text
+from bot.safety.detector import TEMPERATURE_FLAGS, Finding, RedFlagDetector, parsed_text
 from bot.safety.learned import Decision, LearnedScreen, Scores, decide
 
 logger = logging.getLogger(__name__)
 LEARNING_CODE = (
     bot.safety.corpus, bot.safety.learned, bot.safety.training, bot.nlu.screen_training
 )
-FEVER_FLAGS = frozenset({"fever", "immune_fever"})
-"""A temperature below 38.0 °C / 100.4 °F never escalates for these (issue 10)."""
 CATALOG_FILE = "red_flags.yml"
 ESCALATIONS = "escalations"
 LEARNED = "learned"
@@ -162,6 +160,10 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
                 corpus=Path(self._config["corpus"]),
                 validation=Path(self._config["validation"]),
                 calm_texts=[m.get(TEXT) for m in training_data.intent_examples if m.get(TEXT)],
+                known_vectors={
+                    m.get(TEXT): m.get(SENTENCE_VECTORS) for m in training_data.intent_examples
+                    if m.get(TEXT) and m.get(SENTENCE_VECTORS) is not None
+                },
                 regularisation=float(self._config["regularisation"]),
             )
         with self._storage.write_to(self._resource) as model_dir:
@@ -197,13 +199,14 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
         if self._detector is None:
             raise RuntimeError("RedFlagScreen has no catalog: train or load it first")
         for message in messages:
-            live = self._detector.live(message.get(TEXT) or "", _spacy_doc(message))
+            rules = self._detector.screen(message.get(TEXT) or "", _spacy_doc(message))
+            live = rules.live
             scores = self._scores(message)
             thresholds = self._learned.thresholds if self._learned else None
             decision = (
-                decide(live[0].tier if live else None, scores, thresholds)
+                decide(rules.tier, scores, thresholds, rules.ruled_out)
                 if thresholds
-                else Decision(tier=live[0].tier if live else None)
+                else Decision(tier=rules.tier)
             )
             if not live and self._fever_below_threshold(message, decision):
                 decision = Decision()
@@ -212,7 +215,7 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
 
     def _fever_below_threshold(self, message: Message, decision: Decision) -> bool:
         """The model's only concern is a fever, but the temperature given is below 38.0 °C."""
-        fever_only = decision.model_flags and set(decision.model_flags) <= FEVER_FLAGS
+        fever_only = decision.model_flags and set(decision.model_flags) <= TEMPERATURE_FLAGS
         if not fever_only or not (decision.tier or decision.ask) or self._detector is None:
             return False
         text = message.get(TEXT) or ""

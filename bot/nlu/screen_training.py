@@ -8,11 +8,11 @@ ordinary questions are what the screen must learn to leave alone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bot.nlu.featurizers import message_vectors
+from bot.nlu.featurizers import MessageVectors, message_vectors
 from bot.nlu.minilm import SentenceEncoder
 from bot.safety.catalog import Catalog
 from bot.safety.corpus import NONE, LabelledMessage, deduplicated, load_corpus
@@ -46,21 +46,26 @@ def train_learned_screen(
     regularisation: float,
     encoder: SentenceEncoder | None = None,
     targets: RecallTargets | None = None,
+    known_vectors: Mapping[str, MessageVectors] | None = None,
 ) -> LearnedScreen:
-    """Fit the screen on ``corpus`` (+ calm texts), then choose thresholds on ``validation``."""
+    """Fit the screen on ``corpus`` (+ calm texts), then choose thresholds on ``validation``.
+
+    ``known_vectors``: texts the NLU pipeline has already encoded (its training examples), so
+    they are not encoded again.
+    """
     encoder = encoder or SentenceEncoder.from_package(blas_threads=None)
     flag_tiers = {spec.id: spec.tier for spec in catalog.flags}
     train = [
         _with_catalog_tier(m, flag_tiers)
         for m in training_messages(corpus, calm_texts, detector)
     ]
-    vectors = message_vectors(encoder, [m.text for m in train])
+    vectors = vectors_of(encoder, [m.text for m in train], known_vectors or {})
     screen = fit_screen(
         [m.text for m in train], [v.whole for v in vectors], [v.question for v in vectors],
         [m.label for m in train], flag_tiers, regularisation=regularisation,
     )
     held = load_corpus([validation])
-    rules = [rules_tier(detector, m.text) for m in held]
+    rules = [detector.screen(m.text) for m in held]
     outcome = choose_thresholds(validation_scores(screen, encoder, held), held, rules, targets)
     screen.thresholds = outcome.thresholds
     logger.info(
@@ -69,6 +74,15 @@ def train_learned_screen(
         outcome.calm_asked, outcome.thresholds,
     )
     return screen
+
+
+def vectors_of(
+    encoder: SentenceEncoder, texts: Sequence[str], known: Mapping[str, MessageVectors]
+) -> list[MessageVectors]:
+    """Each text's vectors: the known ones as they are, the others encoded (in one batch)."""
+    todo = sorted({text for text in texts if text not in known})
+    encoded = dict(zip(todo, message_vectors(encoder, todo), strict=True))
+    return [known[text] if text in known else encoded[text] for text in texts]
 
 
 def validation_scores(
@@ -80,12 +94,6 @@ def validation_scores(
         [m.text for m in messages], [v.whole for v in vectors], [v.question for v in vectors]
     )
     return screen.scores(features)
-
-
-def rules_tier(detector: RedFlagDetector, text: str) -> str | None:
-    """The most severe tier among the rules' live findings, or None."""
-    live = detector.live(text)
-    return live[0].tier if live else None
 
 
 def _with_catalog_tier(message: LabelledMessage, flag_tiers: dict[str, str]) -> LabelledMessage:

@@ -275,7 +275,8 @@ class ContextAnalyzer:
             owner.update({i: (-1, -1) for i in range(target.start, target.end)})
         kept: list[_Trigger] = []
         for index, start, end in found:  # longest first: "what if" beats "if", pseudo blocks
-            if any(owner.get(i, (start, end)) != (start, end) for i in range(start, end)):
+            claims = {owner.get(i, (start, end)) for i in range(start, end)} - {(start, end)}
+            if claims - {(-1, -1)} or (claims and not _holds_whole_targets(start, end, targets)):
                 continue  # overlaps another trigger or a flag (the same span may hold several)
             owner.update({i: (start, end) for i in range(start, end)})
             if self.rules[index].category != "pseudo":
@@ -298,6 +299,18 @@ class ContextAnalyzer:
             categories -= {"hypothetical", "question"}
         statuses = {_STATUS_OF[c] for c in categories}
         return next((s for s in _PRECEDENCE if s in statuses), LIVE)
+
+
+def _holds_whole_targets(start: int, end: int, targets: Sequence[Target]) -> bool:
+    """Whether a longer trigger wholly holds the flag words it overlaps ("as a child").
+
+    Such a trigger keeps its meaning ("fell as a teenager": "teenager" is child_hip's word);
+    a trigger that cuts into a flag's words, or into another trigger, does not.
+    """
+    overlapping = [t for t in targets if t.start < end and start < t.end]
+    return bool(overlapping) and end - start > 1 and all(
+        start <= t.start and t.end <= end and (t.start, t.end) != (start, end) for t in overlapping
+    )
 
 
 def _near(triggers: list[_Trigger], starts: list[int], target: Target) -> list[_Trigger]:

@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -15,7 +16,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from bot.safety.catalog import TIER_RANK, Catalog, FlagSpec
-from bot.safety.context import LIVE, ContextAnalyzer, Target
+from bot.safety.context import HISTORICAL, LIVE, NEGATED, ContextAnalyzer, Target
 from bot.safety.patterns import (
     Canonicalizer,
     CanonToken,
@@ -28,6 +29,10 @@ from bot.safety.patterns import (
 from bot.safety.temperature import Reading, find_readings, is_fever
 
 _CUE_WINDOW = 4
+_SHIVERS = re.compile(r"\b(chill|chills|chilly|shiver\w*|rigou?rs|sweat\w*|escalofr\w*)\b", re.I)
+RULED_OUT = frozenset({NEGATED, HISTORICAL})
+TEMPERATURE_FLAGS = frozenset({"fever", "immune_fever"})
+"""Flags a temperature below the catalog's fever line overrides (issue 10: it never escalates)."""
 _SENTENCE_END = frozenset({".", "!", "?", "\n"})
 
 
@@ -55,6 +60,23 @@ class Finding:
     status: str
     label: str = ""
     """The flag's plain-words label, for telling the patient what led to the escalation."""
+
+
+@dataclass(frozen=True)
+class RulesView:
+    """What the rules make of a message."""
+
+    live: list[Finding]
+    """Live findings, one per flag id, most severe tier first."""
+    ruled_out: frozenset[str]
+    """Flags mentioned only as denied or in the past ("no chest pain", "fainted as a
+    teenager"), never live. Hypotheticals and questions are not enough: "must have fainted",
+    "is chest pain normal with TOH? mine started 15 min ago" report the sign."""
+
+    @property
+    def tier(self) -> str | None:
+        """The most severe live tier, or None."""
+        return self.live[0].tier if self.live else None
 
 
 @dataclass(frozen=True)
@@ -114,11 +136,27 @@ class RedFlagDetector:
 
     def live(self, text: str, doc: Doc | None = None) -> list[Finding]:
         """Live findings only, one per flag id, most severe tier first."""
+        return self.screen(text, doc).live
+
+    def screen(self, text: str, doc: Doc | None = None) -> RulesView:
+        """The live findings (as ``live``) and the flags found only not live.
+
+        A temperature below a fever outweighs the word: "my temp is 37.4", "thought I had a
+        fever but it's only 99.1" raise nothing, unless chills, shivers or sweats are named.
+        """
+        doc = self._parse(text, doc)
+        findings = self.findings(text, doc)
         first: dict[str, Finding] = {}
-        for finding in self.findings(text, doc):
+        for finding in findings:
             if finding.status == LIVE:
                 first.setdefault(finding.flag_id, finding)
-        return sorted(first.values(), key=lambda f: (TIER_RANK[f.tier], f.start))
+        ruled_out = {f.flag_id for f in findings if f.status in RULED_OUT}
+        if first.keys() & TEMPERATURE_FLAGS and not _SHIVERS.search(text):
+            if self.normal_temperature_only(text, doc):
+                first = {k: f for k, f in first.items() if k not in TEMPERATURE_FLAGS}
+                ruled_out |= TEMPERATURE_FLAGS
+        live = sorted(first.values(), key=lambda f: (TIER_RANK[f.tier], f.start))
+        return RulesView(live, frozenset(ruled_out - first.keys()))
 
     def normal_temperature_only(self, text: str, doc: Doc | None = None) -> bool:
         """True when the message gives a temperature and every reading is below a fever."""

@@ -90,12 +90,25 @@ class Decision:
     """The learned screen's flags behind the decision, likeliest first."""
 
 
-def decide(rules_tier: str | None, scores: Scores | None, t: Thresholds) -> Decision:
-    """One decision from the rules' most severe live tier and the learned screen's scores."""
+def decide(
+    rules_tier: str | None,
+    scores: Scores | None,
+    t: Thresholds,
+    ruled_out: frozenset[str] = frozenset(),
+) -> Decision:
+    """One decision from the rules' most severe live tier and the learned screen's scores.
+
+    ``ruled_out``: flags the rules found only denied or in the past ("no chest pain",
+    "fainted once as a teenager"). When the rules find nothing live and every
+    flag behind the model's escalation is one of them, the patient has said the opposite of the
+    red flag in words the rules read precisely, and the model's escalation is dropped.
+    """
     if scores is None:
         return Decision(tier=rules_tier)
     model_tier = _model_tier(scores, t)
     flags = _flags_of(scores, model_tier) if model_tier else ()
+    if model_tier and not rules_tier and flags and set(flags) <= ruled_out:
+        model_tier, flags = None, ()
     if rules_tier in NEVER_WAIT or (rules_tier and scores.escalate >= t.calm):
         # Safety first: the model's low crisis and emergency thresholds may also raise the
         # rules' tier ("no reason to keep going. cant walk" is a crisis, not only a walking
@@ -175,15 +188,26 @@ class LearnedScreen:
         """Feature rows (sparse): embeddings, then the n-gram counts of each text."""
         import scipy.sparse as sparse
 
+        dense, ngrams = self.feature_blocks(texts, wholes, questions)
+        return sparse.hstack([sparse.csr_matrix(dense), ngrams], format="csr")
+
+    def feature_blocks(
+        self, texts: Sequence[str], wholes: Sequence[np.ndarray], questions: Sequence[np.ndarray]
+    ) -> tuple[np.ndarray, Any]:
+        """The two halves of ``features``: the embeddings (dense), the n-gram counts (sparse)."""
+        import scipy.sparse as sparse
+
         dense = np.vstack(
             [
                 np.concatenate([w, q * self.question_weight])
                 for w, q in zip(wholes, questions, strict=True)
             ]
         ).astype(np.float32)
-        blocks = [sparse.csr_matrix(dense)]
-        blocks += [v.transform(list(texts)) * self.ngram_weight for v in self.vectorizers]
-        return sparse.hstack(blocks, format="csr")
+        ngrams = sparse.hstack(
+            [v.transform(list(texts)) * self.ngram_weight for v in self.vectorizers],
+            format="csr",
+        )
+        return dense, ngrams
 
     def probabilities(self, features: Any) -> np.ndarray:
         """Class probabilities, one row per feature row (softmax of the linear scores)."""

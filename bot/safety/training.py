@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from bot.nlu.softmax_fit import fit_softmax
 from bot.safety.corpus import NONE, LabelledMessage
+from bot.safety.detector import RulesView
 from bot.safety.learned import LearnedScreen, Scores, Thresholds, decide
 
 GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
@@ -55,9 +57,12 @@ def fit_screen(
     regularisation: float = 4.0,
     seed: int = 42,
 ) -> LearnedScreen:
-    """Fit the n-gram vectorisers and a multinomial logistic regression on the corpus."""
+    """Fit the n-gram vectorisers and a multinomial logistic regression on the corpus.
+
+    The regression is scikit-learn's ``LogisticRegression(C=regularisation)``, fitted by
+    ``fit_softmax`` with the embeddings kept dense (the same model, several times faster).
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
 
     vectorizers = [
         TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
@@ -69,11 +74,12 @@ def fit_screen(
     for vectorizer in vectorizers:
         vectorizer.fit(list(texts))
     screen = LearnedScreen((), np.zeros((0, 0)), np.zeros(0), flag_tiers, vectorizers)
-    features = screen.features(texts, wholes, questions)
-    model = LogisticRegression(C=regularisation, max_iter=3000, random_state=seed)
-    model.fit(features, list(labels))
+    dense, ngrams = screen.feature_blocks(texts, wholes, questions)
+    fit = fit_softmax(ngrams, dense, list(labels), C=regularisation, max_iter=3000)
+    n_ngrams = ngrams.shape[1]
+    coef = np.hstack([fit.coef[:, n_ngrams:], fit.coef[:, :n_ngrams]])  # as ``features``
     return LearnedScreen(
-        model.classes_, model.coef_, model.intercept_, flag_tiers, vectorizers,
+        [str(label) for label in fit.classes], coef, fit.intercept, flag_tiers, vectorizers,
         question_weight=screen.question_weight, ngram_weight=screen.ngram_weight,
     )
 
@@ -81,14 +87,14 @@ def fit_screen(
 def choose_thresholds(
     scores: Sequence[Scores],
     messages: Sequence[LabelledMessage],
-    rules_tiers: Sequence[str | None],
+    rules: Sequence[RulesView],
     targets: RecallTargets | None = None,
 ) -> Outcome:
     """The thresholds meeting ``targets`` on the validation messages (see the module doc)."""
     targets = targets or RecallTargets()
     missed_by_rules = [
-        (m, s) for m, s, r in zip(messages, scores, rules_tiers, strict=True)
-        if m.must_escalate and r is None
+        (m, s) for m, s, r in zip(messages, scores, rules, strict=True)
+        if m.must_escalate and r.tier is None
     ]
     base = Thresholds(
         crisis=_catch_all([s.tiers["crisis"] for m, s in missed_by_rules if m.tier == "crisis"],
@@ -97,10 +103,10 @@ def choose_thresholds(
             [s.tiers["emergency"] for m, s in missed_by_rules if m.tier == "emergency"], targets
         ),
         soon=targets.soon,
-        calm=_calm_threshold(scores, messages, rules_tiers),
+        calm=_calm_threshold(scores, messages, rules),
     )
     outcomes = [
-        simulate(replace(base, escalate=high, ask=low), scores, messages, rules_tiers)
+        simulate(replace(base, escalate=high, ask=low), scores, messages, rules)
         for high in GRID for low in GRID if low <= high
     ]
     allowed = int(np.floor(targets.max_missed * sum(m.must_escalate for m in messages)))
@@ -112,12 +118,12 @@ def simulate(
     thresholds: Thresholds,
     scores: Sequence[Scores],
     messages: Sequence[LabelledMessage],
-    rules_tiers: Sequence[str | None],
+    rules: Sequence[RulesView],
 ) -> Outcome:
     """How ``decide`` with ``thresholds`` treats the validation messages."""
     missed = escalated = asked = 0
-    for message, score, rules in zip(messages, scores, rules_tiers, strict=True):
-        decision = decide(rules, score, thresholds)
+    for message, score, view in zip(messages, scores, rules, strict=True):
+        decision = decide(view.tier, score, thresholds, view.ruled_out)
         caught = decision.tier is not None or (decision.ask and message.tier == "urgent")
         missed += message.must_escalate and not caught
         escalated += message.tier == NONE and decision.tier is not None
@@ -126,12 +132,12 @@ def simulate(
 
 
 def _calm_threshold(
-    scores: Sequence[Scores], messages: Sequence[LabelledMessage], rules_tiers: Sequence[str | None]
+    scores: Sequence[Scores], messages: Sequence[LabelledMessage], rules: Sequence[RulesView]
 ) -> float:
     """The highest ``calm`` on ``CALM_GRID`` that asks about no crisis or emergency message."""
     serious = [
-        s.escalate for m, s, r in zip(messages, scores, rules_tiers, strict=True)
-        if r is not None and m.tier in ("crisis", "emergency")
+        s.escalate for m, s, r in zip(messages, scores, rules, strict=True)
+        if r.tier is not None and m.tier in ("crisis", "emergency")
     ]
     return next(c for c in CALM_GRID if all(value >= c for value in serious))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.safety.corpus import LabelledMessage
+from bot.safety.detector import RulesView
 from bot.safety.evaluation import caught, report_for, under_triaged, upper_bound
 from bot.safety.learned import Scores, Thresholds, decide
 from bot.safety.training import RecallTargets, choose_thresholds
@@ -48,6 +49,15 @@ def test_the_band_below_the_threshold_asks_but_crisis_never_waits() -> None:
     assert decide(None, scores(urgent=0.1), T) == decide(None, scores(), T)
 
 
+def test_the_model_does_not_escalate_a_flag_the_patient_denied_in_words_the_rules_read() -> None:
+    chest = scores(emergency=0.6, flags=(("chest_pain", "emergency"),))
+    assert decide(None, chest, T, frozenset({"chest_pain"})).tier is None  # "no chest pain"
+    assert decide(None, chest, T, frozenset({"fever"})).tier == "emergency"
+    both = scores(emergency=0.6, flags=(("chest_pain", "emergency"), ("fainting", "emergency")))
+    assert decide(None, both, T, frozenset({"chest_pain"})).tier == "emergency"  # one not denied
+    assert decide("urgent", chest, T, frozenset({"chest_pain"})).tier == "emergency"  # rules live
+
+
 def test_not_improving_gets_the_soon_line_only_when_nothing_else_fires() -> None:
     assert decide(None, scores(soon=0.7), T).soon
     assert not decide(None, scores(soon=0.7, urgent=0.6), T).soon
@@ -61,7 +71,8 @@ def test_thresholds_catch_what_the_rules_miss_with_the_fewest_calm_escalations()
     messages = [msg("urgent"), msg("urgent"), msg("none"), msg("none"), msg("crisis")]
     found = [scores(urgent=0.45), scores(urgent=0.7), scores(urgent=0.3), scores(urgent=0.05),
              scores(crisis=0.5)]
-    outcome = choose_thresholds(found, messages, [None] * 5, RecallTargets(max_missed=0.0))
+    nothing = RulesView([], frozenset())
+    outcome = choose_thresholds(found, messages, [nothing] * 5, RecallTargets(max_missed=0.0))
     assert outcome.missed == 0
     assert outcome.calm_escalated == 0  # 0.45 is asked about, not escalated
     assert outcome.thresholds.crisis <= 0.5

@@ -179,6 +179,8 @@ def test_every_catalog_escalation_is_a_file(catalog: Catalog) -> None:
         # historical and resolved
         ("had a fever last year but it's gone", "fever", HISTORICAL),
         ("fell 10 years ago", "fall_injury", HISTORICAL),
+        ("I fainted once as a teenager", "fainting", HISTORICAL),  # "teenager" is a flag word too
+        ("I had a fever as a child", "fever", HISTORICAL),
         ("I had chills but they went away", "fever", HISTORICAL),
         ("I no longer have a fever", "fever", HISTORICAL),
         # hypothetical
@@ -254,6 +256,44 @@ def test_fever_readings(detector: RedFlagDetector, text: str) -> None:
 )
 def test_normal_or_non_temperatures(detector: RedFlagDetector, text: str) -> None:
     assert "fever" not in live_ids(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["thought I had a temperature but it's only 37.4", "Dad's temp is 36.8, he feels cold",
+     "Husband's temp is 99.5, he's on methotrexate"],
+)
+def test_a_normal_reading_outweighs_the_fever_word(detector: RedFlagDetector, text: str) -> None:
+    view = detector.screen(text)
+    assert not view.live and "fever" in view.ruled_out
+
+
+def test_a_normal_reading_does_not_outweigh_chills(detector: RedFlagDetector) -> None:
+    assert "fever" in live_ids(detector, "temp is 37.4 but I have chills and shivers")
+    assert "fever" in live_ids(detector, "my temp is 38.6, I was 37.2 this morning")
+
+
+@pytest.mark.parametrize(
+    ("text", "flag_id"),
+    [
+        ("Does physio for TOH fall under Medicare?", "fall_injury"),
+        ("the appointment fell on my birthday", "fall_injury"),
+        ("The stock market fell, anyway is swimming ok?", "fall_injury"),
+        ("My sourdough starter collapsed, is sugar bad for bones?", "fainting"),
+        ("the wifi keeps blacking out", "fainting"),
+        ("The price of the MRI gave me a heart attack haha", "chest_pain"),
+        ("my hay fever is awful this spring", "fever"),
+        ("the MRI tube gives me the chills", "fever"),
+    ],
+)
+def test_other_senses_of_flag_words(detector: RedFlagDetector, text: str, flag_id: str) -> None:
+    assert flag_id not in live_ids(detector, text)
+
+
+def test_the_rules_report_flags_they_found_only_denied(detector: RedFlagDetector) -> None:
+    view = detector.screen("no chest pain, no coughing blood, but I fell yesterday")
+    assert {"chest_pain", "coughing_blood"} <= view.ruled_out
+    assert view.tier == "urgent" and "fall_injury" not in view.ruled_out
 
 
 def test_reading_offsets_point_at_the_number(detector: RedFlagDetector) -> None:
