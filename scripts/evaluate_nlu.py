@@ -37,6 +37,8 @@ from bot.nlu.evaluation import (  # noqa: E402
     read_calm_examples,
     read_clinc_exam,
     read_examples,
+    read_second_opinion,
+    second_opinion_summary,
     with_fallback_threshold,
 )
 
@@ -68,6 +70,7 @@ def main() -> int:
     parser.add_argument("--model", default="models/toh.tar.gz")
     parser.add_argument("--data", default="tests/nlu/heldout.yml")
     parser.add_argument("--clinc", default=CLINC_EXAM)
+    parser.add_argument("--second-opinion", default="tests/nlu/heldout_second_opinion.yml")
     parser.add_argument("--png", default="reports/heldout_confusion.png")
     parser.add_argument("--calm", nargs="*", default=list(CALM_SETS))
     parser.add_argument("--sweep", nargs="*", type=float, default=[])
@@ -77,6 +80,8 @@ def main() -> int:
     agent = Agent.load(args.model)
     report = asyncio.run(evaluate(agent, read_examples(Path(args.data))))
     print(report.summary())
+    if Path(args.second_opinion).is_file():
+        print(second_opinion_summary(report, read_second_opinion(Path(args.second_opinion))))
     print(f"confusion matrix: {plot_confusion(report, Path(args.png))}")
     reports = {"held-out topics": (report, False), "held-out oos": (report, True)}
     for split, examples in read_clinc_exam(Path(args.clinc)).items():

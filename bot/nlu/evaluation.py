@@ -23,6 +23,7 @@ from bot.replies import (
     related_topic,
     topic_of_intent,
 )
+from bot.safety.evaluation import upper_bound
 
 FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
@@ -132,6 +133,45 @@ class Report:
         ]
         lines += [f"  MISS {e.intent:<24} -> {p:<24} {e.text!r}" for e, p in self.misses()]
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class SecondOpinion:
+    """Another annotator's labels for a held-out set: the best topic, and one also fitting."""
+
+    best: dict[str, str]
+    also: dict[str, str]
+
+
+def read_second_opinion(path: Path) -> SecondOpinion:
+    """``tests/nlu/heldout_second_opinion.yml``: topic ids as intents (``faq_`` added)."""
+    rows = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("labels") or []
+
+    def intent(label: str) -> str:
+        known = (OUT_OF_SCOPE_INTENT, "unclear")
+        return label if label in known else f"{FAQ_INTENT_PREFIX}{label}"
+
+    return SecondOpinion(
+        best={r["text"]: intent(r["best"]) for r in rows},
+        also={r["text"]: intent(r["also"]) for r in rows if r.get("also")},
+    )
+
+
+def second_opinion_summary(report: Report, opinion: SecondOpinion) -> str:
+    """How often the two annotators agree, and the model on the topics both agree on."""
+    pairs = [(e, p) for e, p in report._topic_pairs() if e.text in opinion.best]
+    agreed = [(e, p) for e, p in pairs if opinion.best[e.text] == e.intent]
+    either = sum(p in (e.intent, opinion.best[e.text], opinion.also.get(e.text)) for e, p in pairs)
+    right = sum(e.intent == p for e, p in agreed)
+    return "\n".join([
+        f"second opinion: same best topic {len(agreed)}/{len(pairs)} "
+        f"({len(agreed) / max(len(pairs), 1):.1%})",
+        f"  topic accuracy where both agree: {right}/{len(agreed)} "
+        f"({right / max(len(agreed), 1):.1%}, lower 95% bound "
+        f"{1 - upper_bound(len(agreed) - right, len(agreed)):.1%})",
+        f"  answered with a topic either annotator accepts: {either}/{len(pairs)} "
+        f"({either / max(len(pairs), 1):.1%})",
+    ])
 
 
 def kept_out_summary(name: str, report: Report) -> str:
