@@ -117,7 +117,9 @@ def commands(
     return {
         "actions": [rasa, "run", "actions", "--actions", "actions", "--port", str(ports.actions)],
         "rasa": [
-            rasa,
+            str(BIN / "python"),
+            "-m",
+            "bot.rasa_server",  # Rasa's command line; actions get recent turns only
             "run",
             "--model",
             str(model),
