@@ -68,6 +68,12 @@ class MessageVectors:
     whole: np.ndarray
     question: np.ndarray
 
+    def fingerprint(self) -> str:
+        """What Rasa's training cache hashes (else it hashes the printed arrays: 36 s a train)."""
+        digest = hashlib.sha256(np.ascontiguousarray(self.whole).tobytes())
+        digest.update(np.ascontiguousarray(self.question).tobytes())
+        return digest.hexdigest()
+
 WORDPIECE = "wordpiece"
 SENTENCE = "sentence"
 SEQUENCE_MODES = (WORDPIECE, SENTENCE)
@@ -171,23 +177,28 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def encoder(self) -> SentenceEncoder:
         """The MiniLM encoder, loaded on first use."""
         if self._encoder is None:
-            options = {
-                key: self._config.get(key, default)
-                for key, default in self.get_default_config().items()
-                if key in ("batch_size", "max_length", "blas_threads", "runtime")
-            }
-            model_dir = self._config.get("model_dir")
-            logger.debug("loading the MiniLM encoder from %s", model_dir or "its package")
-            self._encoder = (
-                SentenceEncoder.from_dir(model_dir, **options)
-                if model_dir
-                else SentenceEncoder.from_package(**options)
-            )
+            self._encoder = self._load_encoder()
         return self._encoder
 
+    def _load_encoder(self, **overrides: Any) -> SentenceEncoder:
+        options = {
+            key: self._config.get(key, default)
+            for key, default in self.get_default_config().items()
+            if key in ("batch_size", "max_length", "blas_threads", "runtime")
+        }
+        options.update(overrides)
+        model_dir = self._config.get("model_dir")
+        logger.debug("loading the MiniLM encoder from %s", model_dir or "its package")
+        if model_dir:
+            return SentenceEncoder.from_dir(model_dir, **options)
+        return SentenceEncoder.from_package(**options)
+
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Featurize every tokenized training example (encoded in batches)."""
-        self._featurize(training_data.training_examples)
+        """Featurize every tokenized training example, in batches, on every core.
+
+        Training runs alone; a serving process shares the machine and keeps ``blas_threads``.
+        """
+        self._featurize(training_data.training_examples, self._load_encoder(blas_threads=None))
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -195,7 +206,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         self._featurize(messages)
         return messages
 
-    def _featurize(self, messages: Sequence[Message]) -> None:
+    def _featurize(
+        self, messages: Sequence[Message], encoder: SentenceEncoder | None = None
+    ) -> None:
         """Encode the messages that have text and tokens; add their features.
 
         Each message also keeps its unscaled vectors (``SENTENCE_VECTORS``) for the red-flag
@@ -204,9 +217,10 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         todo = [m for m in messages if m.get(TEXT) and m.get(TOKENS_NAMES[TEXT])]
         if not todo:
             return
+        encoder = encoder or self.encoder
         texts = [m.get(TEXT) for m in todo]
-        encodings = self.encoder.encode_with_tokens(texts)
-        vectors = message_vectors(self.encoder, texts, [e.sentence for e in encodings])
+        encodings = encoder.encode_with_tokens(texts)
+        vectors = message_vectors(encoder, texts, [e.sentence for e in encodings])
         weight = float(self._config.get("question_weight", 0.0))
         for message, encoding, vector in zip(todo, encodings, vectors, strict=True):
             sentence = (

@@ -220,3 +220,12 @@ def test_one_sentence_message_repeats_itself_as_the_question(nlp: Language) -> N
     [message] = component.process([tokenized(nlp, "can she keep working with TOH?")])
     _, sentence = dense(message)
     assert np.allclose(sentence[0, DIM:], sentence[0, :DIM] * 0.5, atol=1e-6)
+
+
+def test_message_vectors_have_a_fingerprint_of_their_values() -> None:
+    from bot.nlu.featurizers import MessageVectors
+
+    a = MessageVectors(np.ones(384, dtype=np.float32), np.zeros(384, dtype=np.float32))
+    same = MessageVectors(np.ones(384, dtype=np.float32), np.zeros(384, dtype=np.float32))
+    other = MessageVectors(np.ones(384, dtype=np.float32), np.full(384, 0.5, dtype=np.float32))
+    assert a.fingerprint() == same.fingerprint() != other.fingerprint()
