@@ -8,6 +8,10 @@ tied to the start of a conversation (`data/rules/`). So the policy predicts from
 tracker holding the last ``window_turns`` user turns, preceded by the slot and loop values the
 conversation had when that window began: the states the rules compare are the same, and the
 cost stops growing. Training is Rasa's, unchanged.
+
+Rasa's config validator looks for ``RulePolicy`` by its exact class, so training warns that
+"'RulePolicy' is not included": a false alarm, this class inherits the handling of the default
+intents (restart, back) with the rest of ``RulePolicy``.
 """
 from __future__ import annotations
 
