@@ -170,6 +170,8 @@ class EnvSQLTrackerStore(RedactingSQLTrackerStore):
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.recent = RecentTrackers()
         self._stored_after_save: dict[str, int] = {}
+        # sender -> (events in the tracker, its new events, events stored): found once a save
+        self._found: dict[str, tuple[int, list[Any], int]] = {}
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker saved last if nothing changed since, else Rasa's; failures reported."""
@@ -194,12 +196,23 @@ class EnvSQLTrackerStore(RedactingSQLTrackerStore):
                 self.recent.saved(tracker, self._stored_after_save[sender])
             finally:
                 self._stored_after_save.pop(sender, None)
+                self._found.pop(sender, None)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        """Rasa's new events (redacted); notes how many events the save leaves stored."""
-        new = list(super()._additional_events(session, tracker))
-        stored = self._stored_events(session, tracker.sender_id)
-        self._stored_after_save[tracker.sender_id] = stored + len(new)
+        """Rasa's new events (redacted); notes how many events the save leaves stored.
+
+        A save asks twice (for the event broker, then to insert them), each time counting the
+        conversation's events twice: the answer of the first ask is reused for the second (the
+        conversation's lock keeps other turns out in between).
+        """
+        sender = tracker.sender_id
+        found = self._found.get(sender)
+        if found is None or found[0] != len(tracker.events):
+            new = list(super()._additional_events(session, tracker))
+            found = (len(tracker.events), new, self._stored_events(session, sender))
+            self._found[sender] = found
+        _, new, stored = found
+        self._stored_after_save[sender] = stored + len(new)
         return iter(new)
 
     def _stored_events(self, session: Any, sender_id: str) -> int:

@@ -98,3 +98,32 @@ def test_a_forgotten_conversation_is_gone(stores) -> None:
             store.SQLEvent.sender_id == tracker.sender_id))
         session.commit()
     assert asyncio.run(store.retrieve(tracker.sender_id)) is None
+
+
+class _Broker:
+    """An event broker that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.published: list[dict] = []
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+    def is_ready(self) -> bool:
+        return True
+
+
+def test_a_save_counts_the_stored_events_once_and_streams_and_stores_the_same(
+    stores, monkeypatch
+) -> None:
+    store, other = stores
+    store.event_broker = _Broker()
+    tracker = saved_conversation(store)
+    counts: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute",
+                    lambda *args: counts.append(args[2]) if "count(" in args[2].lower() else None)
+    asyncio.run(store.save(turn(tracker, "can I drive")))
+    assert len(counts) == 2  # Rasa's count of this session's events, ours of all of them
+    streamed = [e["text"] for e in store.event_broker.published if e["event"] == "user"]
+    assert streamed == ["how long does it last", "can I drive"]
+    assert texts(asyncio.run(other.retrieve(tracker.sender_id))) == texts(tracker)
