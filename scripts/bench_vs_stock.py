@@ -9,6 +9,9 @@ Both assistants run at once on free ports over throwaway SQLite files; requests 
 between them (one by one in the sequential scenarios, batch by batch, ABBA, in the concurrent
 ones) so a busy machine slows both alike. Prints each number and the ratio ours/stock, writes
 build/bench_vs_stock.json and a PNG. Every loop is bounded; each request times out after 60 s.
+Last, ours only: an edit of the `duration` answer published through the editorial workflow
+(editor saves and submits, reviewer publishes, by the command line), and the seconds until the
+first answer carries it (`edit_live_s`; the stock bot has no editorial workflow).
 """
 
 from __future__ import annotations
@@ -149,6 +152,63 @@ def start_stock(folder: Path, content_url: str, model: Path, train_s: float) -> 
     ready = time.monotonic() - started
     pids = {name: process.pid for name, process in processes.items()}
     return Bot("stock", f"http://localhost:{rasa_port}", stop, pids, ready, train_s)
+
+
+EDIT_MARKER = "This answer was checked today."
+BENCH_PASSWORD = "a-bench-only-password-4821\n"
+
+
+def replies(base_url: str, sender: str, text: str) -> str:
+    """POST one message; the texts of the bot's replies, joined."""
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(
+        f"{base_url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        return " ".join(str(m.get("text") or "") for m in json.loads(response.read()))
+
+
+def edit_to_live(bot: Bot, database_url: str, item: str = "duration",
+                 question: str = "how long does TOH last", timeout: float = 30.0) -> float:
+    """Seconds from an edit's publication to the first answer carrying it (ours only).
+
+    The edit goes through the editorial workflow as an editor and a reviewer would do it from
+    the command line (save a draft, submit, publish: the four-eyes rule). New conversations ask
+    the question every 50 ms from before the publication, so the answer is always freshly read
+    (the worst case for a per-process cache); the clock starts when `publish` has returned.
+    """
+    env = {**os.environ, "DATABASE_URL": database_url}
+
+    def cli(*args: str, stdin: str = "") -> str:
+        done = subprocess.run([str(BIN / "python"), "-m", "bot", *args], input=stdin, text=True,
+                              env=env, cwd=ROOT, capture_output=True, check=True)
+        return done.stdout
+
+    for name, role in (("bench-editor", "editor"), ("bench-reviewer", "reviewer")):
+        cli("users", "create", "--username", name, "--role", role, "--password-stdin",
+            stdin=BENCH_PASSWORD)
+    text = json.loads(cli("content", "show", item, "--format", "json"))["text"]
+    cli("content", "edit", item, "--as", "bench-editor", "--text-file", "-",
+        "--note", "bench: edit to live", stdin=f"{text.rstrip()} {EDIT_MARKER}")
+    cli("content", "submit", item, "--as", "bench-editor")
+    live: list[float] = []
+
+    def ask_until_live() -> None:
+        started = time.monotonic()
+        while not live and time.monotonic() - started < timeout:
+            if EDIT_MARKER in replies(bot.url, f"edit-{uuid.uuid4().hex[:10]}", question):
+                live.append(time.monotonic())
+            time.sleep(0.05)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        asking = pool.submit(ask_until_live)
+        time.sleep(0.5)
+        cli("content", "publish", item, "--as", "bench-reviewer")
+        published = time.monotonic()
+        asking.result()
+    if not live:
+        raise RuntimeError(f"the edit of {item} was not live after {timeout:.0f} s")
+    return max(live[0] - published, 0.0)
 
 
 def new_conversations(bots: list[Bot], texts: list[str], count: int) -> None:
@@ -297,10 +357,13 @@ def main() -> int:
             concurrent(bots, texts, 8, max(3, round(10 * size)), 2)
             concurrent(bots, texts, 32, max(2, round(5 * size)), 2)
             ours, stock = summary(bots[0]), summary(bots[1])
+            ours["edit_live_s"] = edit_to_live(bots[0], ours_url)
         finally:
             for bot in bots:
                 bot.stop()
     report(ours, stock)
+    print(f"{'edit_live_s':<22}{ours['edit_live_s']:>12.2f}{'-':>12}{'-':>12}  (ours only: "
+          "published by the command line, first answer carrying it)")
     load = os.getloadavg()
     epochs = f" --stock-epochs {args.stock_epochs}" if args.stock_epochs else ""
     note = (f"scripts/bench_vs_stock.py --scale {size:g}{epochs}; {os.cpu_count()} cores, "
