@@ -117,9 +117,7 @@ def commands(
     return {
         "actions": [rasa, "run", "actions", "--actions", "actions", "--port", str(ports.actions)],
         "rasa": [
-            str(BIN / "python"),
-            "-m",
-            "bot.rasa_server",  # Rasa's command line; actions get recent turns only
+            rasa,
             "run",
             "--model",
             str(model),

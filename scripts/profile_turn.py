@@ -157,11 +157,8 @@ async def run(
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    from bot.rasa_server import send_recent_turns_to_actions
-
     configure_logging_and_warnings(logging.INFO)  # as `rasa run` (its default LOG_LEVEL)
     configure_structlog(logging.INFO)
-    send_recent_turns_to_actions()  # as bot.rasa_server runs Rasa
     agent = await load_agent(
         model_path=str(model), endpoints=AvailableEndpoints.read_endpoints("endpoints.yml")
     )

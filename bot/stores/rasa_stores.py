@@ -36,7 +36,7 @@ from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import action_responses, log_redaction
+from bot import action_calls, action_responses, log_redaction
 from bot.config import get_settings
 from bot.redact import redact_event
 from bot.stores.lock_store import RedisTicketLockStore
@@ -156,9 +156,11 @@ class EnvSQLTrackerStore(RedactingSQLTrackerStore):
     def __init__(self, domain: Any = None, host: Any = None, event_broker: Any = None, **_: Any):
         # The Rasa server builds its tracker store once, at start: the hook we own in that
         # process before any message arrives, so no log line it writes holds a patient's details
-        # (and each custom action's answer is validated without re-checking Rasa's schema).
+        # (each custom action's answer is validated without re-checking Rasa's schema, and each
+        # action is sent the conversation's recent turns only).
         log_redaction.install()
         action_responses.install()
+        action_calls.install()
         database_url = get_settings().tracker_database_url
         check_reachable(database_url)
         super().__init__(

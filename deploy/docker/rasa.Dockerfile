@@ -42,6 +42,5 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=180s --retries=3 \
   CMD ["python", "deploy/healthcheck.py", "http://127.0.0.1:5005/webhooks/rest/"]
 # As bot/launch.py starts it, with Rasa's HTTP API off (no --enable-api) and CORS limited to
 # ALLOWED_ORIGINS (comma separated; empty: no cross-origin browser calls). exec: rasa is PID 1
-# and gets SIGTERM. bot.rasa_server is Rasa's own command line, sending the action server the
-# conversation's recent turns only.
-CMD ["/bin/sh", "-c", "exec python -m bot.rasa_server run --model models --port 5005 --endpoints endpoints.yml --credentials credentials.yml --cors $(echo \"$ALLOWED_ORIGINS\" | tr ',' ' ')"]
+# and gets SIGTERM.
+CMD ["/bin/sh", "-c", "exec rasa run --model models --port 5005 --endpoints endpoints.yml --credentials credentials.yml --cors $(echo \"$ALLOWED_ORIGINS\" | tr ',' ' ')"]

@@ -218,7 +218,7 @@ class ClusterProcess:
             except (OSError, ValueError):
                 continue
             if "run" in argv and any(argv[i : i + 2] == wanted for i in range(len(argv))):
-                if any(a.endswith("/rasa") for a in argv[:2]) or "bot.rasa_server" in argv[:3]:
+                if any(a.endswith("/rasa") for a in argv[:2]):
                     return int(proc.name)
         raise LookupError(f"no Rasa replica on port {self.replica_ports[index]}")
 

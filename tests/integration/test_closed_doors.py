@@ -38,7 +38,7 @@ def _rasa_args(extra: Mapping[str, str]) -> tuple[list[str], object]:
         env.pop(name, None)
     env.update(extra)
     line = commands(PORTS, Path("models"), env)["rasa"]
-    return line, create_argument_parser().parse_args(line[line.index("run"):])
+    return line, create_argument_parser().parse_args(line[1:])
 
 
 @asynccontextmanager

@@ -5,7 +5,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_server import ACTION_TURNS, send_recent_turns_to_actions
+from bot.action_calls import ACTION_TURNS, install
 from tests.unit.test_policies import DOMAIN, conversation
 
 
@@ -18,8 +18,8 @@ def test_a_long_conversation_reaches_the_actions_cut_to_its_last_turns(monkeypat
     monkeypatch.setattr(RemoteAction, "_action_call_format", RemoteAction._action_call_format)
     tracker = conversation(40)
     whole = payload(tracker)
-    send_recent_turns_to_actions()
-    send_recent_turns_to_actions()  # installing twice wraps once
+    install()
+    install()  # installing twice wraps once
     recent = payload(tracker)["tracker"]
     assert recent["slots"] == whole["tracker"]["slots"] and recent["slots"]["last_topic"]
     for key in ("latest_message", "latest_input_channel", "latest_action_name", "sender_id"):
