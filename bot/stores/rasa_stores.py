@@ -171,7 +171,6 @@ class EnvSQLTrackerStore(RedactingSQLTrackerStore):
         self.engine = sa.create_engine(rasa_engine.url, **engine_kwargs(rasa_engine.url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.recent = RecentTrackers()
-        self._stored_after_save: dict[str, int] = {}
         # sender -> (events in the tracker, its new events, events stored): found once a save
         self._found: dict[str, tuple[int, list[Any], int]] = {}
 
@@ -195,13 +194,13 @@ class EnvSQLTrackerStore(RedactingSQLTrackerStore):
             self.recent.forget(sender)
             try:
                 await super().save(tracker)
-                self.recent.saved(tracker, self._stored_after_save[sender])
+                _, new, stored = self._found[sender]
+                self.recent.saved(tracker, stored + len(new))
             finally:
-                self._stored_after_save.pop(sender, None)
                 self._found.pop(sender, None)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        """Rasa's new events (redacted); notes how many events the save leaves stored.
+        """Rasa's new events (redacted), and how many events were stored before them.
 
         A save asks twice (for the event broker, then to insert them), each time counting the
         conversation's events twice: the answer of the first ask is reused for the second (the
@@ -213,9 +212,7 @@ class EnvSQLTrackerStore(RedactingSQLTrackerStore):
             new = list(super()._additional_events(session, tracker))
             found = (len(tracker.events), new, self._stored_events(session, sender))
             self._found[sender] = found
-        _, new, stored = found
-        self._stored_after_save[sender] = stored + len(new)
-        return iter(new)
+        return iter(found[1])
 
     def _stored_events(self, session: Any, sender_id: str) -> int:
         """How many events the database holds for the conversation (every session)."""
