@@ -53,17 +53,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def send(base_url: str, sender: str, text: str) -> float:
-    """POST one message to the REST webhook; the round trip in milliseconds."""
+def post(base_url: str, sender: str, text: str) -> bytes:
+    """POST one message to the REST webhook; the body of the answer."""
     body = json.dumps({"sender": sender, "message": text}).encode()
     request = urllib.request.Request(
         f"{base_url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
     )
-    started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-        response.read()
+        answer = response.read()
         if response.status != 200:
             raise RuntimeError(f"{base_url} answered {response.status}")
+    return answer
+
+
+def send(base_url: str, sender: str, text: str) -> float:
+    """POST one message to the REST webhook; the round trip in milliseconds."""
+    started = time.perf_counter()
+    post(base_url, sender, text)
     return (time.perf_counter() - started) * 1000
 
 
@@ -160,12 +166,7 @@ BENCH_PASSWORD = "a-bench-only-password-4821\n"
 
 def replies(base_url: str, sender: str, text: str) -> str:
     """POST one message; the texts of the bot's replies, joined."""
-    body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(
-        f"{base_url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-        return " ".join(str(m.get("text") or "") for m in json.loads(response.read()))
+    return " ".join(str(m.get("text") or "") for m in json.loads(post(base_url, sender, text)))
 
 
 def edit_to_live(bot: Bot, database_url: str, item: str = "duration",
