@@ -104,7 +104,7 @@ class RedFlagScreen(GraphComponent, IntentClassifier):
             "corpus": "data/red_flags/train",
             "validation": "data/red_flags/validation.yml",
             "learned": True,
-            "regularisation": 4.0,
+            "regularisation": 8.0,
         }
 
     @classmethod

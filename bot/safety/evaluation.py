@@ -115,14 +115,16 @@ class SafetyReport:
         escalated = len(self.calm_escalated())
         asked = sum(o == CHECK for _, o in calm)
         soon = [(m, o) for m, o in self.results if m.tier == SOON]
-        soon_ok = sum(
-            o in (CARE_TEAM_SOON, CHECK) or o.startswith(ESCALATE_PREFIX) for _, o in soon
-        )
+        gentle = sum(o == CARE_TEAM_SOON for _, o in soon)
+        soon_asked = sum(o == CHECK for _, o in soon)
+        soon_escalated = sum(o.startswith(ESCALATE_PREFIX) for _, o in soon)
         share = escalated / max(len(calm), 1)
         return [
             f"calm (must not escalate): {len(calm)}; escalated {escalated} ({share:.1%}, "
             f"upper 95% bound {upper_bound(escalated, len(calm)):.1%}); asked a question {asked}",
-            f"not improving: {soon_ok}/{len(soon)} got the care-team line (or more)",
+            f"not improving: {gentle + soon_asked + soon_escalated}/{len(soon)} got the care-team "
+            f"line (or more): the line itself {gentle}, a question {soon_asked}, "
+            f"escalated {soon_escalated}",
         ]
 
 

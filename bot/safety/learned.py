@@ -13,7 +13,8 @@ recall on ``data/red_flags/validation.yml`` (``bot.safety.training``).
   wait); the model may raise the rules' tier, never lower it;
 * the rules fire on an urgent flag → escalate, unless the model is nearly sure the message is calm
   ("falls under Medicare", "hay fever"): then ask one yes/no question instead (anything but a
-  clear "no" then escalates);
+  clear "no" then escalates), or give the gentler "tell your care team" line when the model reads
+  it as only "not improving" ("no better after 8 weeks");
 * the model's crisis or emergency probability reaches its threshold → escalate at once;
 * its probability of any red flag reaches ``escalate`` → escalate with its likeliest tier;
 * between ``ask`` and ``escalate`` → ask one yes/no question, unless the likeliest tier is crisis
@@ -116,6 +117,10 @@ def decide(
         return Decision(tier=_most_severe(rules_tier, model_tier), model_flags=flags)
     if model_tier:
         return Decision(tier=model_tier, model_flags=flags)
+    if rules_tier and scores.tiers[SOON] >= t.soon:
+        # An urgent rule match the model is nearly sure is only "not improving yet" ("no
+        # better after 8 weeks"): the gentler line, not a question about getting worse.
+        return Decision(soon=True)
     if rules_tier or scores.escalate >= t.ask:
         return Decision(ask=True, model_flags=_flags_of(scores, "urgent"))
     return Decision(soon=scores.tiers[SOON] >= t.soon)

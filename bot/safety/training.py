@@ -4,11 +4,11 @@ Thresholds are chosen for the screen as it runs: ``bot.safety.learned.decide`` o
 the model together, simulated on every validation message. The crisis and emergency thresholds
 are set low enough to catch every validation message of their tier the rules miss (times a safety
 ``margin``, never below ``floor``). The ``calm`` threshold (below it an urgent rule match asks
-instead of escalating) is the highest that asks about no crisis or emergency message of the
-validation set.
+instead of escalating) is the highest on ``CALM_GRID`` that asks about no crisis or emergency
+message of the validation set the rules read as urgent only.
 Then, on a grid, the ``escalate``/``ask`` pair that keeps the missed share at or under
-``max_missed`` with the fewest calm messages escalated (ties: fewest asked). A question counts as
-caught for urgent messages only: crisis and emergency never wait.
+``max_missed`` with the fewest calm messages escalated (ties: fewest missed, then the lower
+``ask``). A question counts as caught for urgent messages only: crisis and emergency never wait.
 """
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ import numpy as np
 from bot.nlu.softmax_fit import fit_softmax
 from bot.safety.corpus import NONE, LabelledMessage
 from bot.safety.detector import RulesView
-from bot.safety.learned import LearnedScreen, Scores, Thresholds, decide
+from bot.safety.learned import NEVER_WAIT, LearnedScreen, Scores, Thresholds, decide
 
 GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
-CALM_GRID = (0.05, 0.02, 0.01, 0.0)
+CALM_GRID = (0.15, 0.1, 0.05, 0.02, 0.01, 0.0)
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def choose_thresholds(
     ]
     allowed = int(np.floor(targets.max_missed * sum(m.must_escalate for m in messages)))
     good = [o for o in outcomes if o.missed <= allowed] or [min(outcomes, key=_by_missed)]
-    return min(good, key=lambda o: (o.calm_escalated, o.calm_asked, -o.thresholds.escalate))
+    return min(good, key=_fewest_calm_escalated_then_safest)
 
 
 def simulate(
@@ -134,12 +134,25 @@ def simulate(
 def _calm_threshold(
     scores: Sequence[Scores], messages: Sequence[LabelledMessage], rules: Sequence[RulesView]
 ) -> float:
-    """The highest ``calm`` on ``CALM_GRID`` that asks about no crisis or emergency message."""
+    """The highest ``calm`` on ``CALM_GRID`` that asks about no crisis or emergency message.
+
+    Only messages the rules find at the urgent tier can be asked about: a crisis or emergency
+    rule match escalates whatever the model says.
+    """
     serious = [
         s.escalate for m, s, r in zip(messages, scores, rules, strict=True)
-        if r.tier is not None and m.tier in ("crisis", "emergency")
+        if r.tier is not None and r.tier not in NEVER_WAIT and m.tier in NEVER_WAIT
     ]
     return next(c for c in CALM_GRID if all(value >= c for value in serious))
+
+
+def _fewest_calm_escalated_then_safest(outcome: Outcome) -> Any:
+    """Fewest calm escalated; ties: fewest missed, then the lower ``ask``, then higher ``escalate``.
+
+    A question costs a calm patient one tap; a missed flag costs more.
+    """
+    return (outcome.calm_escalated, outcome.missed, outcome.thresholds.ask,
+            -outcome.thresholds.escalate)
 
 
 def _by_missed(outcome: Outcome) -> Any:

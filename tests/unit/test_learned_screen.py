@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.safety.corpus import LabelledMessage
-from bot.safety.detector import RulesView
+from bot.safety.detector import Finding, RulesView
 from bot.safety.evaluation import caught, report_for, under_triaged, upper_bound
 from bot.safety.learned import Scores, Thresholds, decide
 from bot.safety.training import RecallTargets, choose_thresholds
@@ -63,6 +63,14 @@ def test_not_improving_gets_the_soon_line_only_when_nothing_else_fires() -> None
     assert not decide(None, scores(soon=0.7, urgent=0.6), T).soon
 
 
+def test_an_urgent_rule_the_model_reads_as_only_not_improving_gets_the_soon_line() -> None:
+    # "no better after 8 weeks": the rules' worsening-pain words, the model's "not improving"
+    assert decide("urgent", scores(urgent=0.02, soon=0.8), T).soon
+    assert decide("urgent", scores(urgent=0.02, soon=0.3), T).ask  # unsure: ask
+    assert decide("urgent", scores(urgent=0.2, soon=0.7), T).tier == "urgent"  # not sure it is calm
+    assert decide("emergency", scores(soon=0.9), T).tier == "emergency"
+
+
 def msg(tier: str, flag: str = "x") -> LabelledMessage:
     return LabelledMessage(text=f"{tier} {flag}", tier=tier, flag=flag)
 
@@ -99,3 +107,24 @@ def test_the_report_counts_misses_and_calm_escalations() -> None:
     assert len(report.missed()) == 1 and len(report.calm_escalated()) == 1
     text = "\n".join(report.lines())
     assert "caught 1/2" in text and "MISS" in text and "not improving: 1/1" in text
+    assert "the line itself 1, a question 0, escalated 0" in text
+
+
+def live(tier: str) -> RulesView:
+    finding = Finding(flag_id="f", tier=tier, escalation_id="e", matched="m", start=0, end=1,
+                      status="live")
+    return RulesView([finding], frozenset())
+
+
+def test_the_calm_threshold_is_bounded_only_by_serious_messages_the_rules_find_urgent() -> None:
+    """An urgent rule match the model is sure is calm is asked about. The bar for "sure" must
+    not ask about a crisis or emergency message the rules read as urgent only; one the rules
+    already find at its own tier escalates whatever the model says, so it sets no bar."""
+    messages = [msg("emergency"), msg("urgent"), msg("none")]
+    found = [scores(emergency=0.03), scores(urgent=0.9), scores(urgent=0.08)]
+    own_tier = choose_thresholds(
+        found, messages, [live("emergency"), live("urgent"), live("urgent")]
+    )
+    assert (own_tier.missed, own_tier.calm_escalated, own_tier.calm_asked) == (0, 0, 1)
+    read_as_urgent = choose_thresholds(found, messages, [live("urgent")] * 3)
+    assert (read_as_urgent.missed, read_as_urgent.calm_escalated) == (0, 1)
