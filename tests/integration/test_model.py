@@ -66,7 +66,8 @@ async def test_unrelated_clinc150_questions_are_kept_out(agent, split) -> None:
 async def test_every_escalating_message_escalates_through_the_model(agent) -> None:
     """The suite's tier or a more severe one (the learned screen may see a fall that left someone
     on the floor as an emergency); for an urgent case also the one yes/no question (yes then
-    escalates)."""
+    escalates); for pain only "not improving" (marked in the suite) also the gentler care-team
+    line (issue 10)."""
     severity = ["emergency", "crisis", "urgent"]
     missed = []
     for case in CASES["escalate"]:
@@ -75,6 +76,8 @@ async def test_every_escalating_message_escalates_through_the_model(agent) -> No
         allowed = {f"escalate_{tier}" for tier in at_least}
         if case["tier"] == "urgent":
             allowed.add("check_red_flag")
+        if case.get("not_improving"):
+            allowed.add("care_team_soon")
         if parsed["intent"]["name"] not in allowed:
             missed.append((case["text"], parsed["intent"]["name"]))
     assert not missed, missed
