@@ -107,7 +107,7 @@ eval: train
 	$(PY) scripts/evaluate_nlu.py
 	$(PY) scripts/evaluate_red_flags.py --sets tests/safety/blind/redflags_blind.yml tests/safety/blind/redflags_blind_v2.yml \
 	  tests/safety/blind/redflags_blind_v3.yml tests/safety/blind/redflags_blind_v4.yml \
-	  tests/safety/blind/redflags_blind_v5.yml data/red_flags/validation.yml
+	  tests/safety/blind/redflags_blind_v5.yml tests/safety/blind/redflags_blind_v6.yml data/red_flags/validation.yml
 
 bench: train services nginx-deps
 	$(PY) scripts/bench_detector.py

@@ -3,9 +3,9 @@
 Thresholds are chosen for the screen as it runs: ``bot.safety.learned.decide`` over the rules and
 the model together, simulated on every validation message. The crisis and emergency thresholds
 are set low enough to catch every validation message of their tier the rules miss (times a safety
-``margin``, never below ``floor``). The ``calm`` threshold (below it an urgent rule match asks
-instead of escalating) is the highest on ``CALM_GRID`` that asks about no crisis or emergency
-message of the validation set the rules read as urgent only.
+``margin``, never below ``floor``, never above the tier's ``ceiling``). The ``calm`` threshold
+(below it an urgent rule match asks instead of escalating) is the highest on ``CALM_GRID`` that
+asks about no crisis or emergency message of the validation set the rules read as urgent only.
 Then, on a grid, the ``escalate``/``ask`` pair that keeps the missed share at or under
 ``max_missed`` with the fewest calm messages escalated (ties: fewest missed, then the lower
 ``ask``). A question counts as caught for urgent messages only: crisis and emergency never wait.
@@ -13,7 +13,7 @@ Then, on a grid, the ``escalate``/``ask`` pair that keeps the missed share at or
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,13 @@ class RecallTargets:
     margin: float = 0.85
     floor: float = 0.1
     soon: float = 0.5
+    ceiling: Mapping[str, float] = field(
+        default_factory=lambda: {"crisis": 0.1, "emergency": 0.25}
+    )
+    """The highest the crisis and emergency thresholds may go. The rules miss only a handful of
+    validation messages in each tier, so the lowest of their scores is a noisy bar, and it rises
+    whenever the rules learn to catch the hardest of them; a ceiling keeps it where the blind
+    sets showed recall holds."""
 
 
 @dataclass(frozen=True)
@@ -97,10 +104,12 @@ def choose_thresholds(
         if m.must_escalate and r.tier is None
     ]
     base = Thresholds(
-        crisis=_catch_all([s.tiers["crisis"] for m, s in missed_by_rules if m.tier == "crisis"],
-                          targets),
+        crisis=_catch_all(
+            [s.tiers["crisis"] for m, s in missed_by_rules if m.tier == "crisis"], targets, "crisis"
+        ),
         emergency=_catch_all(
-            [s.tiers["emergency"] for m, s in missed_by_rules if m.tier == "emergency"], targets
+            [s.tiers["emergency"] for m, s in missed_by_rules if m.tier == "emergency"],
+            targets, "emergency",
         ),
         soon=targets.soon,
         calm=_calm_threshold(scores, messages, rules),
@@ -159,8 +168,9 @@ def _by_missed(outcome: Outcome) -> Any:
     return (outcome.missed, outcome.calm_escalated)
 
 
-def _catch_all(values: Sequence[float], targets: RecallTargets) -> float:
-    """A threshold just under the lowest of ``values`` (times the margin), at least ``floor``."""
+def _catch_all(values: Sequence[float], targets: RecallTargets, tier: str) -> float:
+    """Just under the lowest of ``values`` (times the margin), between ``floor`` and ``ceiling``."""
+    ceiling = targets.ceiling.get(tier, 1.0)
     if not values:
-        return 0.5
-    return max(float(min(values)) * targets.margin, targets.floor)
+        return ceiling
+    return min(max(float(min(values)) * targets.margin, targets.floor), ceiling)

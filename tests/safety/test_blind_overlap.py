@@ -17,6 +17,7 @@ BLIND_V2 = ROOT / "tests" / "safety" / "blind" / "redflags_blind_v2.yml"
 BLIND_V3 = ROOT / "tests" / "safety" / "blind" / "redflags_blind_v3.yml"
 BLIND_V4 = ROOT / "tests" / "safety" / "blind" / "redflags_blind_v4.yml"
 BLIND_V5 = ROOT / "tests" / "safety" / "blind" / "redflags_blind_v5.yml"
+BLIND_V6 = ROOT / "tests" / "safety" / "blind" / "redflags_blind_v6.yml"
 VALIDATION = ROOT / "data" / "red_flags" / "validation.yml"
 TRAIN = ROOT / "data" / "red_flags" / "train"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
@@ -43,6 +44,7 @@ def training_texts() -> list[str]:
         ("third blind red-flag set", lambda: [m.text for m in load_corpus([BLIND_V3])]),
         ("fourth blind red-flag set", lambda: [m.text for m in load_corpus([BLIND_V4])]),
         ("fifth blind red-flag set", lambda: [m.text for m in load_corpus([BLIND_V5])]),
+        ("sixth blind red-flag set", lambda: [m.text for m in load_corpus([BLIND_V6])]),
         ("validation set", lambda: [m.text for m in load_corpus([VALIDATION])]),
         ("held-out NLU set", lambda: [e.text for e in read_examples(HELDOUT)]),
         ("CLINC150 exam", lambda: [e.text for e in read_examples(CLINC_EXAM)]),
@@ -53,7 +55,7 @@ def test_no_exam_sentence_is_in_the_training_data(exam: str, texts) -> None:
     assert not shared, f"{exam}: {len(shared)} sentences in training data: {sorted(shared)[:5]}"
 
 
-@pytest.mark.parametrize("blind_set", [BLIND, BLIND_V2, BLIND_V3, BLIND_V4, BLIND_V5])
+@pytest.mark.parametrize("blind_set", [BLIND, BLIND_V2, BLIND_V3, BLIND_V4, BLIND_V5, BLIND_V6])
 def test_a_blind_set_shares_no_sentence_with_the_validation_set(blind_set: Path) -> None:
     blind = sentence_keys([m.text for m in load_corpus([blind_set])])
     validation = sentence_keys([m.text for m in load_corpus([VALIDATION])])
