@@ -128,3 +128,16 @@ def test_the_calm_threshold_is_bounded_only_by_serious_messages_the_rules_find_u
     assert (own_tier.missed, own_tier.calm_escalated, own_tier.calm_asked) == (0, 0, 1)
     read_as_urgent = choose_thresholds(found, messages, [live("urgent")] * 3)
     assert (read_as_urgent.missed, read_as_urgent.calm_escalated) == (0, 1)
+
+
+def test_the_crisis_and_emergency_thresholds_stay_under_their_ceiling() -> None:
+    """The lowest score of the few validation messages the rules miss is a noisy bar: when the
+    rules learn to catch the hardest ones, the bar must not jump up with it."""
+    messages = [msg("crisis"), msg("emergency"), msg("none")]
+    found = [scores(crisis=0.9), scores(emergency=0.8), scores()]
+    nothing = RulesView([], frozenset())
+    outcome = choose_thresholds(found, messages, [nothing] * 3)
+    assert outcome.thresholds.crisis == 0.1 and outcome.thresholds.emergency == 0.25
+    roomy = RecallTargets(ceiling={"crisis": 1.0, "emergency": 1.0})
+    outcome = choose_thresholds(found, messages, [nothing] * 3, roomy)
+    assert outcome.thresholds.crisis > 0.7 and outcome.thresholds.emergency > 0.6
