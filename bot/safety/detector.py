@@ -102,7 +102,11 @@ class RedFlagDetector:
             self._add(compiler, "excl", spec.id, spec.exclude, keywords=False)
             self._add(compiler, "req", spec.id, spec.requires, keywords=False)
         self._cues = self._temperature_cues(compiler)
-        self._canon.corrector = TypoCorrector(compiler.keywords, known_words())
+        # A word the catalog itself uses ("mucho" in a requirement) is never "corrected" towards
+        # another flag's keyword ("much" in "how much").
+        self._canon.corrector = TypoCorrector(
+            compiler.keywords, known_words() | frozenset(compiler.vocabulary)
+        )
         self._context = ContextAnalyzer(compiler)
 
     def findings(self, text: str, doc: Doc | None = None) -> list[Finding]:

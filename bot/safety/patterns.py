@@ -250,6 +250,8 @@ class PatternCompiler:
     def __init__(self, canon: Canonicalizer) -> None:
         self.canon = canon
         self.keywords: dict[str, Key] = {}
+        self.vocabulary: set[str] = set()
+        """Every word of every pattern, exclusion and requirement: never a typo of another."""
 
     def compile(self, pattern: str, *, keywords: bool = True) -> list[list[TokenSpec]]:
         """All ``Matcher`` token-pattern lists a pattern string expands to."""
@@ -279,6 +281,7 @@ class PatternCompiler:
     def _alternative(self, text: str, keywords: bool) -> list[Key | str]:
         exact = text.startswith("=")
         keys = self.canon.keys(text.lstrip("="))
+        self.vocabulary.update(form for key in keys for form in key)
         if keywords:
             self._remember(keys)
         if exact:  # a plain ``str`` marks an exact-surface token

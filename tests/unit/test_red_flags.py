@@ -130,6 +130,23 @@ def test_bad_pattern_fails_when_the_detector_is_built(tmp_path: Path, nlp: Langu
         RedFlagDetector(catalog, nlp)
 
 
+def test_a_word_of_the_catalog_is_never_corrected_towards_another_flags_keyword(
+    tmp_path: Path, nlp: Language
+) -> None:
+    """"mucho" is required by one flag; "much" (one edit away) is a keyword of another. Found
+    when a self-harm pattern with "how much" silently stopped "me duele mucho" counting."""
+    flags = (
+        "flags:\n"
+        "  - {id: a, tier: urgent, escalation: esc_u, why: x, patterns: [embarazada],"
+        " requires: [mucho]}\n"
+        "  - {id: b, tier: urgent, escalation: esc_u, why: x, patterns: ['much ~2 blood']}\n"
+    )
+    catalog = load_catalog(_write_catalog(tmp_path, flags, {"esc_u": "urgent"}))
+    detector = RedFlagDetector(catalog, nlp)
+    assert [f.flag_id for f in detector.live("estoy embarazada y me duele mucho")] == ["a"]
+    assert [f.flag_id for f in detector.live("there was so mcuh blood")] == ["b"]  # typos still
+
+
 # --- escalation texts ------------------------------------------------------------------------
 
 
