@@ -103,11 +103,12 @@ test: setup train browser-deps services nginx-deps
 	$(PY) -m pytest -p no:cacheprovider
 	$(MAKE) --no-print-directory story-test
 
+# Every frozen blind red-flag set, first to last (redflags_blind.yml sorts before _v2).
+BLIND_SETS = $(sort $(wildcard tests/safety/blind/redflags_blind*.yml))
+
 eval: train
 	$(PY) scripts/evaluate_nlu.py
-	$(PY) scripts/evaluate_red_flags.py --sets tests/safety/blind/redflags_blind.yml tests/safety/blind/redflags_blind_v2.yml \
-	  tests/safety/blind/redflags_blind_v3.yml tests/safety/blind/redflags_blind_v4.yml \
-	  tests/safety/blind/redflags_blind_v5.yml tests/safety/blind/redflags_blind_v6.yml data/red_flags/validation.yml
+	$(PY) scripts/evaluate_red_flags.py --sets $(BLIND_SETS) data/red_flags/validation.yml
 
 bench: train services nginx-deps
 	$(PY) scripts/bench_detector.py
