@@ -24,6 +24,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
@@ -106,6 +107,12 @@ _MAX_LIST_ITEMS = 6
 _MAX_REACH = 12 + (_MAX_LIST_ITEM + 1) * _MAX_LIST_ITEMS  # longest scope plus a negated list
 _LIST_VERBS = frozenset({"have", "be", "feel", "get", "start", "keep", "notice", "do"})
 _PAST_TIME = frozenset({"ago", "yesterday", "ayer"})
+_RECENT = frozenset({"today", "tonight", "earlier", "yesterday", "hoy", "ayer", "anoche"})
+_RECENT_UNITS = frozenset({"hour", "hours", "hr", "hrs", "minute", "minutes", "min", "mins"})
+_RECENT_AFTER = frozenset({"this", "last"})
+_RECENT_PARTS = frozenset({"morning", "night", "afternoon", "evening"})
+_YEAR = re.compile(r"(19|20)\d\d")
+_YEAR_BEFORE = frozenset({"in", "during", "of"})
 _SYMPTOM_ING = frozenset(
     {"swelling", "tingling", "bleeding", "sweating", "shivering", "burning", "aching", "numbing",
      "throbbing", "limping", "something", "nothing", "anything", "everything", "morning",
@@ -148,6 +155,9 @@ class Target:
     end: int
     flag_id: str
     ignore: frozenset[str] = frozenset()
+    recent_stays_live: bool = False
+    """An emergency sign that passed within the day still needs care: "I passed out this
+    morning but I'm fine now", "had chest pain an hour ago, it's gone" stay live."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +182,10 @@ DEFAULT_RULES: tuple[ContextRule, ...] = tuple(
         "as a child|kid|teen|teenager|baby", "childhood", "year earlier|before|prior",
         "when i be ?a young|younger|little|kid|child|teenager|teen|small|baby",
         "born with", "since birth|childhood",
+        "when i|he|she|we be #",
+        "in|during january|february|march|april|june|july|august|september|october|november|"
+        "december|spring|summer|autumn|winter",
+        "last spring|summer|autumn|winter|christmas|easter",
         "in my|his|her|our teens|twenties|thirties|forties|fifties|sixties|20s|30s|40s|50s|youth"],
         direction="both", scope=8)
     + _rules("historical", ["an|my|the old"], scope=2)
@@ -180,8 +194,12 @@ DEFAULT_RULES: tuple[ContextRule, ...] = tuple(
         "=gone", "go away", "resolve", "clear up", "=cleared", "=passed", "be over",
         "disappear", "subside", "=stopped", "=settled ?down", "=got better", "=healed",
         "=broke",
-        "not there anymore", "not anymore", "no longer there"],
+        "not there anymore", "not anymore", "no longer there", "=recovered", "fully recover",
+        "never|nothing|not since", "never ?happen again", "not|never come|came back",
+        "under control", "all clear", "=sorted ?out|now"],
         direction="backward", scope=10, bridge=True)
+    + _rules("resolved", ["put ~3 back on", "gain ~3 back"], direction="backward", scope=12,
+             bridge=True, only_flags=_WEIGHT)
     + _rules("resolved", ["no longer", "not anymore", "not any more"], scope=6)
     + _rules("hypothetical", ["if|whether|unless", "what if", "even if", "in case",
                               "suppose|supposing|imagine|hypothetically", "let 's say", "si"],
@@ -292,9 +310,13 @@ class ContextAnalyzer:
         }
         if layout.is_question(target.start) and not layout.reports(target.start, target.end):
             categories.add("question")
+        if layout.dated_before_this_year(target.start):  # "fainted once in 2015"
+            categories.add("historical")
         categories = {c for c in categories if _IGNORE_NAME.get(c, c) not in target.ignore}
         if "historical" in categories and layout.present(target.start):
             categories.discard("historical")
+        if target.recent_stays_live and layout.recent(target.start):
+            categories -= {"resolved", "historical"}
         if layout.past_time(target.start):  # "is the ER a good idea if I fell 2 days ago?"
             categories -= {"hypothetical", "question"}
         statuses = {_STATUS_OF[c] for c in categories}
@@ -488,6 +510,34 @@ class _Layout:
     def past_time(self, index: int) -> bool:
         """Whether the token's clause dates it in the past ("2 days ago", "yesterday")."""
         return self._has(self.clause_of(index), _PAST_TIME)
+
+    def recent(self, index: int) -> bool:
+        """Whether the token's sentence dates it within the day ("this morning", "an hour ago")."""
+        start, end = self.sentence_of(index)
+        words = [self.doc[i].orth_ for i in range(start, end)]
+        return any(
+            word in _RECENT
+            or (word in _RECENT_PARTS and i > 0 and words[i - 1] in _RECENT_AFTER)
+            or (word in _RECENT_UNITS and words[i + 1:i + 2] == ["ago"])
+            for i, word in enumerate(words)
+        )
+
+    def dated_before_this_year(self, index: int) -> bool:
+        """Whether the token's clause names an earlier year ("in 2015", "back in 2019")."""
+        start, end = self.clause_of(index)
+        this_year = date.today().year
+        return any(
+            _YEAR.fullmatch(self.doc[i].orth_) and int(self.doc[i].orth_) < this_year
+            and i > start and self.doc[i - 1].orth_ in _YEAR_BEFORE
+            for i in range(start, end)
+        )
+
+    def sentence_of(self, index: int) -> tuple[int, int]:
+        """The sentence (between full stops, question and exclamation marks) holding the token."""
+        ends = [i for i in range(len(self.doc)) if _SENTENCE_END.fullmatch(self.doc[i].orth_)]
+        start = max((i + 1 for i in ends if i < index), default=0)
+        end = min((i for i in ends if i >= index), default=len(self.doc))
+        return start, end
 
     def present(self, index: int) -> bool:
         """Whether a present-time marker ("again", "now", "today") is near the token."""

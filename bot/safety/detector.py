@@ -240,7 +240,10 @@ class RedFlagDetector:
 
     def _target(self, span: _Span) -> Target:
         spec = self._flags[span.flag_id]
-        return Target(span.start, span.end, span.flag_id, spec.ignore_context | span.ignore)
+        return Target(
+            span.start, span.end, span.flag_id, spec.ignore_context | span.ignore,
+            recent_stays_live=spec.tier == "emergency",
+        )
 
     def _finding(
         self, text: str, doc: Doc, tokens: list[CanonToken], span: _Span, status: str

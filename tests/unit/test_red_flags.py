@@ -200,6 +200,12 @@ def test_every_catalog_escalation_is_a_file(catalog: Catalog) -> None:
         ("I had a fever as a child", "fever", HISTORICAL),
         ("I had chills but they went away", "fever", HISTORICAL),
         ("I no longer have a fever", "fever", HISTORICAL),
+        ("I passed out once in 2012 after giving blood", "fainting", HISTORICAL),  # a past year
+        ("she fainted when she was 15", "fainting", HISTORICAL),
+        ("had black stools in March from the iron pills", "gi_bleeding", HISTORICAL),
+        ("I was breathless for a week, fully recovered now", "shortness_of_breath", HISTORICAL),
+        ("coughed some blood with a chest infection, nothing since", "coughing_blood",
+         HISTORICAL),
         # hypothetical
         ("what if I fall?", "fall_injury", HYPOTHETICAL),
         ("if I get a fever", "fever", HYPOTHETICAL),
@@ -248,6 +254,12 @@ def test_context_calms(detector: RedFlagDetector, text: str, flag_id: str, statu
         ("I had breast cancer 5 years ago", "cancer_history"),  # the history is the flag
         ("I have a fever that won't go away", "fever"),
         ("I'm not suicidal, just tired", "self_harm"),  # self-harm ignores every context
+        # an emergency sign that passed within the day still needs care
+        ("I blacked out this morning but it passed", "fainting"),
+        ("had chest pain an hour ago, it's gone now", "chest_pain"),
+        ("coughed up blood earlier today but it stopped", "coughing_blood"),
+        ("my leg has been numb since January", "numbness_weakness"),  # since: still there
+        ("I had cancer in 2015 and my hip hurts", "cancer_history"),
     ],
 )
 def test_context_escalates(detector: RedFlagDetector, text: str, flag_id: str) -> None:
@@ -301,6 +313,9 @@ def test_a_normal_reading_does_not_outweigh_chills(detector: RedFlagDetector) ->
         ("The price of the MRI gave me a heart attack haha", "chest_pain"),
         ("my hay fever is awful this spring", "fever"),
         ("the MRI tube gives me the chills", "fever"),
+        ("I'm breathless with excitement about the scan", "shortness_of_breath"),
+        ("nearly fainted from boredom in the waiting room", "fainting"),
+        ("the clinic's computer system collapsed", "fainting"),
     ],
 )
 def test_other_senses_of_flag_words(detector: RedFlagDetector, text: str, flag_id: str) -> None:
