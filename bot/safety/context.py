@@ -216,6 +216,8 @@ DEFAULT_RULES: tuple[ContextRule, ...] = tuple(
                               "read|hear|heard that|about|somewhere|online",
                               "in the future", "someday", "down the road", "later on"],
              scope=6)
+    + _rules("hypothetical", ["leaflet|pamphlet|booklet|handout|website|guide|sheet|poster "
+                              "say|said|mention|list"], scope=10)
     + _rules("hypothetical", ["risk"], direction="backward", scope=2)
     + _rules("hypothetical", ["prevention"], direction="backward", scope=2)  # "fall prevention"
     + _rules("hypothetical", ["to keep|stop", "help keep|stop"], scope=5)

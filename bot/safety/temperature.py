@@ -16,6 +16,9 @@ _READING = re.compile(
     r"(?P<scale>celsius|centigrade|fahrenheit|[cf])?(?![a-z\d])",
     re.IGNORECASE,
 )
+_AFTER_WINDOW = 12
+_CLAUSE_MARKS = ".!?;,\n"
+"""Characters after a reading in which "outside", "in the bath" still make it not the body's."""
 _NOT_BODY = re.compile(
     r"\b(outside|outdoors|weather|forecast|room|water|bath|shower|oven|pool|sauna|tub|"
     r"summer|winter|freezer|fridge)\b",
@@ -48,14 +51,26 @@ def find_readings(text: str, cue_before: CueCheck) -> list[Reading]:
             sentence ("no fever yesterday but today it's 38.4").
 
     """
-    if _NOT_BODY.search(text):
-        return []
     readings = []
     for match in _READING.finditer(text):
+        if _not_body(text, match):
+            continue
         reading = _reading(match, cue_before)
         if reading is not None:
             readings.append(reading)
     return readings
+
+
+def _not_body(text: str, match: re.Match[str]) -> bool:
+    """Whether the number is the weather's or the water's, not the body's.
+
+    A word for them earlier in its clause ("the bath was 38 degrees") or just after it ("40C
+    outside"); "temp 100.0 after his shower" is the body's.
+    """
+    clause_start = max(text.rfind(mark, 0, match.start()) for mark in _CLAUSE_MARKS) + 1
+    before = text[clause_start:match.start()]
+    after = text[match.end():match.end() + _AFTER_WINDOW]
+    return bool(_NOT_BODY.search(before) or _NOT_BODY.search(after))
 
 
 def is_fever(reading: Reading, celsius_min: float, fahrenheit_min: float) -> bool:

@@ -214,6 +214,7 @@ def test_every_catalog_escalation_is_a_file(catalog: Catalog) -> None:
         ("How do I prevent falls?", "fall_injury", HYPOTHETICAL),
         ("I want to lose weight to help my hip", "weight_loss", HYPOTHETICAL),
         ("fall prevention for toh", "fall_injury", HYPOTHETICAL),
+        ("the handout says a red hot joint means call us", "hot_swollen_joint", HYPOTHETICAL),
         ("shud i lose weight with toh", "weight_loss", HYPOTHETICAL),  # SMS "shud" = should
         # questions about the condition
         ("can TOH cause a fever?", "fever", QUESTION),
@@ -272,7 +273,8 @@ def test_context_escalates(detector: RedFlagDetector, text: str, flag_id: str) -
 @pytest.mark.parametrize(
     "text",
     ["temp 38.9", "101F", "39 C", "100.4 degrees", "39°C", "38,5 grados", "temperature of 102",
-     "running 101 since lunch", "Temp: 39.2", "Is 38.5 a fever?"],
+     "running 101 since lunch", "Temp: 39.2", "Is 38.5 a fever?",
+     "the bath was 40 degrees, temp 38.5 now"],  # the weather's or water's number only
 )
 def test_fever_readings(detector: RedFlagDetector, text: str) -> None:
     assert live_ids(detector, text) == ["fever"]
@@ -281,6 +283,7 @@ def test_fever_readings(detector: RedFlagDetector, text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["temp 36.8", "98.6", "my temp was 37.9", "temp 100.3", "I'm 39 years old",
+     "the bath water was 39 degrees",
      "it's 40 degrees outside", "I weigh 101 kg", "room 101", "I walk 38 minutes a day"],
 )
 def test_normal_or_non_temperatures(detector: RedFlagDetector, text: str) -> None:
@@ -290,7 +293,8 @@ def test_normal_or_non_temperatures(detector: RedFlagDetector, text: str) -> Non
 @pytest.mark.parametrize(
     "text",
     ["thought I had a temperature but it's only 37.4", "Dad's temp is 36.8, he feels cold",
-     "Husband's temp is 99.5, he's on methotrexate"],
+     "Husband's temp is 99.5, he's on methotrexate",
+     "his temp went up to 99.8 after a long shower"],  # "shower" is not next to the reading
 )
 def test_a_normal_reading_outweighs_the_fever_word(detector: RedFlagDetector, text: str) -> None:
     view = detector.screen(text)
@@ -316,6 +320,8 @@ def test_a_normal_reading_does_not_outweigh_chills(detector: RedFlagDetector) ->
         ("I'm breathless with excitement about the scan", "shortness_of_breath"),
         ("nearly fainted from boredom in the waiting room", "fainting"),
         ("the clinic's computer system collapsed", "fainting"),
+        ("our old couch collapsed under my dad, we couldn't stop laughing", "fainting"),
+        ("bought a shower stool in the Black Friday sale", "gi_bleeding"),
     ],
 )
 def test_other_senses_of_flag_words(detector: RedFlagDetector, text: str, flag_id: str) -> None:
