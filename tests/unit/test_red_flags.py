@@ -322,6 +322,8 @@ def test_a_normal_reading_does_not_outweigh_chills(detector: RedFlagDetector) ->
         ("the clinic's computer system collapsed", "fainting"),
         ("our old couch collapsed under my dad, we couldn't stop laughing", "fainting"),
         ("bought a shower stool in the Black Friday sale", "gi_bleeding"),
+        ("that cliffhanger was heart attack material", "chest_pain"),
+        ("I nearly had a heart attack when I saw the parking fine", "chest_pain"),
     ],
 )
 def test_other_senses_of_flag_words(detector: RedFlagDetector, text: str, flag_id: str) -> None:
