@@ -438,6 +438,9 @@ class _Layout:
         self._word_memo: dict[tuple[tuple[int, int], frozenset[str]], bool] = {}
         self._clause_index = _index(self.clauses, len(doc))
         self._segment_index = _index(self.segments, len(doc))
+        sentence_ends = [_SENTENCE_END.fullmatch(t.orth_) is not None for t in doc]
+        self._sentence_index = _index(_ranges(sentence_ends), len(doc))
+        self._recent: dict[tuple[int, int], bool] = {}
         self._questions = self._question_clauses()
 
     def clause_of(self, index: int) -> tuple[int, int]:
@@ -515,14 +518,16 @@ class _Layout:
 
     def recent(self, index: int) -> bool:
         """Whether the token's sentence dates it within the day ("this morning", "an hour ago")."""
-        start, end = self.sentence_of(index)
-        words = [self.doc[i].orth_ for i in range(start, end)]
-        return any(
-            word in _RECENT
-            or (word in _RECENT_PARTS and i > 0 and words[i - 1] in _RECENT_AFTER)
-            or (word in _RECENT_UNITS and words[i + 1:i + 2] == ["ago"])
-            for i, word in enumerate(words)
-        )
+        span = self.sentence_of(index)
+        if span not in self._recent:
+            words = [self.doc[i].orth_ for i in range(*span)]
+            self._recent[span] = any(
+                word in _RECENT
+                or (word in _RECENT_PARTS and i > 0 and words[i - 1] in _RECENT_AFTER)
+                or (word in _RECENT_UNITS and words[i + 1:i + 2] == ["ago"])
+                for i, word in enumerate(words)
+            )
+        return self._recent[span]
 
     def dated_before_this_year(self, index: int) -> bool:
         """Whether the token's clause names an earlier year ("in 2015", "back in 2019")."""
@@ -536,10 +541,7 @@ class _Layout:
 
     def sentence_of(self, index: int) -> tuple[int, int]:
         """The sentence (between full stops, question and exclamation marks) holding the token."""
-        ends = [i for i in range(len(self.doc)) if _SENTENCE_END.fullmatch(self.doc[i].orth_)]
-        start = max((i + 1 for i in ends if i < index), default=0)
-        end = min((i for i in ends if i >= index), default=len(self.doc))
-        return start, end
+        return self._sentence_index[index]
 
     def present(self, index: int) -> bool:
         """Whether a present-time marker ("again", "now", "today") is near the token."""

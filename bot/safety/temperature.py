@@ -17,8 +17,8 @@ _READING = re.compile(
     re.IGNORECASE,
 )
 _AFTER_WINDOW = 12
-_CLAUSE_MARKS = ".!?;,\n"
 """Characters after a reading in which "outside", "in the bath" still make it not the body's."""
+_CLAUSE_MARKS = ".!?;,\n"
 _NOT_BODY = re.compile(
     r"\b(outside|outdoors|weather|forecast|room|water|bath|shower|oven|pool|sauna|tub|"
     r"summer|winter|freezer|fridge)\b",
