@@ -103,8 +103,10 @@ test: setup train browser-deps services nginx-deps
 	$(PY) -m pytest -p no:cacheprovider
 	$(MAKE) --no-print-directory story-test
 
-# Every frozen blind red-flag set, first to last (redflags_blind.yml sorts before _v2).
-BLIND_SETS = $(sort $(wildcard tests/safety/blind/redflags_blind*.yml))
+# Every frozen blind red-flag set, first to last: redflags_blind.yml, _v2 … _v9, then _v10 ….
+BLIND_DIR = tests/safety/blind
+BLIND_SETS = $(BLIND_DIR)/redflags_blind.yml $(sort $(wildcard $(BLIND_DIR)/redflags_blind_v?.yml)) \
+	$(sort $(wildcard $(BLIND_DIR)/redflags_blind_v??.yml))
 
 eval: train
 	$(PY) scripts/evaluate_nlu.py

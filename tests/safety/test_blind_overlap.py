@@ -15,7 +15,10 @@ from bot.safety.corpus import load_corpus
 ROOT = Path(__file__).resolve().parents[2]
 BLIND_DIR = ROOT / "tests" / "safety" / "blind"
 # Every frozen blind red-flag set: redflags_blind.yml, then _v2 ... in order.
-BLIND_SETS = sorted(BLIND_DIR.glob("redflags_blind*.yml"))
+BLIND_SETS = sorted(
+    BLIND_DIR.glob("redflags_blind*.yml"),
+    key=lambda path: int(path.stem.partition("_v")[2] or 1),  # numbered: _v9 before _v10
+)
 VALIDATION = ROOT / "data" / "red_flags" / "validation.yml"
 TRAIN = ROOT / "data" / "red_flags" / "train"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
