@@ -63,8 +63,10 @@ _CONTRAST = frozenset(
 _BRIDGE = frozenset(
     {"it", "they", "that", "this", "these", "those", "both", "all", "be", "have", "now",
      "completely", "totally", "mostly", "since", "then", "pretty", "much", "of", "them", "'s",
-     "is", "are", "was", "were", "has", "had", "but", "and", ",", "thankfully", "luckily"}
+     "is", "are", "was", "were", "has", "had", "but", "and", ",", "thankfully", "luckily",
+     "long"}
 )
+_TIME_LINKS = frozenset({"after", "before", "when", "while"})
 _PRESENT = frozenset(
     {"now", "today", "tonight", "yesterday", "currently", "still", "recently", "lately", "just",
      "new", "started", "again", "morning", "week", "hoy", "ayer"}
@@ -172,6 +174,11 @@ def _rules(category: str, patterns: Iterable[str], **options: object) -> list[Co
 
 
 _WEIGHT = frozenset({"weight_loss"})
+# Signs that may pass without care ("a temp of 38.5 last week, fine now"); an emergency sign that
+# passed ("fainted but I'm fine now") is not ruled out by these words.
+_PASSING_SIGNS = frozenset(
+    {"fever", "calf_clot", "numbness_weakness", "hot_swollen_joint", "night_sweats", "immune_fever"}
+)
 DEFAULT_RULES: tuple[ContextRule, ...] = tuple(
     _rules("negated", ["no|not|never|without|nor|neither|sin|nunca", "deny", "negative for",
                        "free of", "absence of", "no sign|signs|evidence|history of"], scope=6)
@@ -200,6 +207,9 @@ DEFAULT_RULES: tuple[ContextRule, ...] = tuple(
         direction="backward", scope=10, bridge=True)
     + _rules("resolved", ["put ~3 back on", "gain ~3 back"], direction="backward", scope=12,
              bridge=True, only_flags=_WEIGHT)
+    + _rules("resolved", ["=fine now|since|again", "normal now|since|again", "back to normal",
+                          "=gone down", "go down now"],
+             direction="backward", scope=10, bridge=True, only_flags=_PASSING_SIGNS)
     + _rules("resolved", ["no longer", "not anymore", "not any more"], scope=6)
     + _rules("hypothetical", ["if|whether|unless", "what if", "even if", "in case",
                               "suppose|supposing|imagine|hypothetically", "let 's say", "si"],
@@ -397,13 +407,17 @@ def _forward_reach(stops: list[bool], start: int, scope: int) -> int:
 
 
 def _backward_reach(doc: Doc, stops: list[bool], start: int, scope: int, bridge: bool) -> int:
-    """First token index inside a backward scope ending just before ``start``."""
-    i, limit, bridging = start - 1, max(0, start - scope), bridge
+    """First token index inside a backward scope ending just before ``start``.
+
+    Once it has crossed "but it/they", the scope also crosses the sign's own time ("breathless
+    after the birth but that settled", "a temp the week before last but it's long gone").
+    """
+    i, limit, bridging, bridged = start - 1, max(0, start - scope), bridge, False
     while i >= limit:
-        if stops[i]:
+        if stops[i] and not (bridged and doc[i].lemma_ in _TIME_LINKS):
             if not (bridging and _can_bridge(doc, i, start)):
                 return i + 1
-            bridging = False
+            bridging, bridged = False, True
             while i > limit and stops[i - 1]:
                 i -= 1
         i -= 1

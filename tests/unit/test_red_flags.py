@@ -206,6 +206,12 @@ def test_every_catalog_escalation_is_a_file(catalog: Catalog) -> None:
         ("I was breathless for a week, fully recovered now", "shortness_of_breath", HISTORICAL),
         ("coughed some blood with a chest infection, nothing since", "coughing_blood",
          HISTORICAL),
+        # past the sign's own time: "after the birth", "the week before last"
+        ("I was a bit breathless after the birth but that settled", "shortness_of_breath",
+         HISTORICAL),
+        ("ran a fever the week before last but it's long gone", "fever", HISTORICAL),
+        ("my ankles were puffy in the heatwave, back to normal", "calf_clot", HISTORICAL),
+        ("a fever after the flu jab, fine now", "fever", HISTORICAL),
         # hypothetical
         ("what if I fall?", "fall_injury", HYPOTHETICAL),
         ("if I get a fever", "fever", HYPOTHETICAL),
@@ -259,6 +265,9 @@ def test_context_calms(detector: RedFlagDetector, text: str, flag_id: str, statu
         ("I blacked out this morning but it passed", "fainting"),
         ("had chest pain an hour ago, it's gone now", "chest_pain"),
         ("coughed up blood earlier today but it stopped", "coughing_blood"),
+        ("I fainted but I'm fine now", "fainting"),  # "fine now" rules out passing signs only
+        ("I had chest pain after lunch and my headache went away", "chest_pain"),  # not the pain
+        ("my calf is swollen, my temp is normal now", "calf_clot"),
         ("my leg has been numb since January", "numbness_weakness"),  # since: still there
         ("I had cancer in 2015 and my hip hurts", "cancer_history"),
     ],
