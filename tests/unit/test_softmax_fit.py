@@ -27,10 +27,27 @@ def test_it_matches_scikit_learns_multinomial_logistic_regression(balanced: bool
         C=2.0, max_iter=2000, tol=1e-8, class_weight="balanced" if balanced else None,
         multi_class="multinomial",
     ).fit(sparse.hstack([counts, sparse.csr_matrix(dense)]).tocsr(), labels)
-    fit = fit_softmax(counts, dense, labels, C=2.0, max_iter=2000, tol=1e-8, balanced=balanced)
+    fit = fit_softmax(
+        counts, dense, labels, C=2.0, max_iter=2000, tol=1e-8, balanced=balanced,
+        dtype=np.float64,
+    )
     assert list(fit.classes) == list(reference.classes_)
     assert np.allclose(fit.coef, reference.coef_, atol=1e-3)
     assert np.allclose(fit.intercept, reference.intercept_, atol=1e-3)
+
+
+@pytest.mark.parametrize("balanced", [False, True])
+def test_single_precision_products_give_the_same_model_within_their_precision(
+    balanced: bool,
+) -> None:
+    counts, dense, labels = data(seed=1)
+    exact = fit_softmax(counts, dense, labels, C=2.0, max_iter=2000, tol=1e-8,
+                        balanced=balanced, dtype=np.float64)
+    fast = fit_softmax(counts, dense, labels, C=2.0, max_iter=2000, tol=1e-8, balanced=balanced)
+    assert np.allclose(fast.coef, exact.coef, atol=5e-3)
+    assert np.allclose(fast.intercept, exact.intercept, atol=1e-2)  # the flattest direction
+    rows = sparse.hstack([counts, sparse.csr_matrix(dense)]).tocsr()
+    assert ((rows @ fast.coef.T).argmax(1) == (rows @ exact.coef.T).argmax(1)).all()
 
 
 def test_it_needs_three_classes() -> None:
