@@ -193,6 +193,7 @@ DEFAULT_RULES: tuple[ContextRule, ...] = tuple(
         "in|during january|february|march|april|june|july|august|september|october|november|"
         "december|spring|summer|autumn|winter",
         "last spring|summer|autumn|winter|christmas|easter",
+        "with|in|during my previous|earlier|last pregnancy",
         "in my|his|her|our teens|twenties|thirties|forties|fifties|sixties|20s|30s|40s|50s|youth"],
         direction="both", scope=8)
     + _rules("historical", ["an|my|the old"], scope=2)
