@@ -54,6 +54,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.tokens import Doc
 
 import bot.nlu.screen_training
+import bot.nlu.softmax_fit
 import bot.safety.corpus
 import bot.safety.learned
 import bot.safety.training
@@ -73,7 +74,8 @@ from bot.safety.learned import Decision, LearnedScreen, Scores, decide
 
 logger = logging.getLogger(__name__)
 LEARNING_CODE = (
-    bot.safety.corpus, bot.safety.learned, bot.safety.training, bot.nlu.screen_training
+    bot.safety.corpus, bot.safety.learned, bot.safety.training, bot.nlu.screen_training,
+    bot.nlu.softmax_fit,
 )
 CATALOG_FILE = "red_flags.yml"
 ESCALATIONS = "escalations"

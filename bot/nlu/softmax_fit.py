@@ -49,7 +49,7 @@ def fit_softmax(
     max_iter: int,
     tol: float = 1e-4,
     balanced: bool = False,
-    dtype: type = np.float32,
+    dtype: type[np.floating] = np.float32,
 ) -> SoftmaxFit:
     """Fit on rows ``[sparse_block | dense_block]`` with ``labels`` (three classes or more)."""
     classes, y = np.unique(np.asarray(labels), return_inverse=True)
@@ -59,7 +59,7 @@ def fit_softmax(
     counts = np.bincount(y, minlength=k)
     weights = (n / (k * counts))[y] if balanced else np.ones(n)
     S = sparse.csr_matrix(sparse_block, dtype=dtype)
-    D = np.ascontiguousarray(dense_block, dtype=dtype)
+    D: np.ndarray = np.ascontiguousarray(dense_block, dtype=dtype)
     n_sparse = S.shape[1]
     onehot = np.zeros((n, k))
     onehot[np.arange(n), y] = 1.0
@@ -71,7 +71,7 @@ def fit_softmax(
         by_columns = _RowBlocks(S.T.tocsr(), pool, workers)
 
         def loss_and_gradient(w: np.ndarray) -> tuple[float, np.ndarray]:
-            W = w[:-k].reshape(-1, k).astype(dtype)
+            W: np.ndarray = w[:-k].reshape(-1, k).astype(dtype)
             products = by_rows @ W[:n_sparse] + D @ W[n_sparse:]
             logits = products.astype(np.float64) + w[-k:]
             logits -= logits.max(axis=1, keepdims=True)
