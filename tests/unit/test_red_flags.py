@@ -332,6 +332,8 @@ def test_a_normal_reading_does_not_outweigh_chills(detector: RedFlagDetector) ->
         ("our old couch collapsed under my dad, we couldn't stop laughing", "fainting"),
         ("the water main broke on our street", "pregnancy_emergency"),
         ("the kids love the fainting goats video", "fainting"),
+        ("my pain was 2/10 today", "worsening_pain"),
+        ("the pain clinic is about 10 minutes from here", "worsening_pain"),
         ("sales have collapsed at my shop", "fainting"),
         ("struggling to catch my breath laughing at the dog", "shortness_of_breath"),
         ("no, the baby hasn't stopped moving, she's wriggling", "pregnancy_emergency"),
