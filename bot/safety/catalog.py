@@ -20,7 +20,7 @@ CONTEXT_CATEGORIES = frozenset({"negated", "historical", "resolved", "hypothetic
 """Context categories a flag may ignore (``resolved`` is the "it's gone now" part of historical)."""
 
 _FLAG_KEYS = frozenset(
-    {"id", "tier", "escalation", "why", "label", "patterns", "exclude", "requires",
+    {"id", "tier", "escalation", "why", "label", "patterns", "exclude", "requires", "alone",
      "ignore_context", "temperature"}
 )
 _TOP_KEYS = frozenset({"version", "shorthand", "flags"})
@@ -137,7 +137,10 @@ def _parse_flag(entry: Any, index: int, path: Path) -> FlagSpec:
             raise CatalogError(f"{where}: missing or empty '{key}'")
     if entry["tier"] not in TIER_RANK:
         raise CatalogError(f"{where}: unknown tier {entry['tier']!r}; use one of {list(TIER_RANK)}")
-    patterns = _strings(entry.get("patterns"), f"{where}: patterns")
+    # ``alone``: signs enough on their own for a flag that otherwise ``requires`` more ("my
+    # waters broke" needs no severity word): each is a pattern that is its own requirement.
+    alone = _strings(entry.get("alone"), f"{where}: alone")
+    patterns = _strings(entry.get("patterns"), f"{where}: patterns") + alone
     if not patterns and "temperature" not in entry:
         raise CatalogError(f"{where}: needs at least one pattern")
     return FlagSpec(
@@ -148,7 +151,7 @@ def _parse_flag(entry: Any, index: int, path: Path) -> FlagSpec:
         patterns=patterns,
         label=str(entry.get("label") or entry["id"].replace("_", " ")).strip(),
         exclude=_strings(entry.get("exclude"), f"{where}: exclude"),
-        requires=_strings(entry.get("requires"), f"{where}: requires"),
+        requires=_strings(entry.get("requires"), f"{where}: requires") + alone,
         ignore_context=_ignore_context(entry.get("ignore_context"), where),
         temperature=_temperature(entry.get("temperature"), where),
     )

@@ -118,6 +118,18 @@ def test_invalid_catalogs_fail_clearly(tmp_path: Path, flags: str, message: str)
         load_catalog(path)
 
 
+def test_an_alone_pattern_is_a_pattern_and_its_own_requirement(tmp_path: Path) -> None:
+    path = _write_catalog(
+        tmp_path,
+        "flags:\n  - {id: a, tier: urgent, escalation: esc_u, why: x, patterns: [pregnant], "
+        "requires: [severe], alone: [waters broke]}\n",
+        {"esc_u": "urgent"},
+    )
+    (spec,) = load_catalog(path).flags
+    assert spec.patterns == ("pregnant", "waters broke")
+    assert spec.requires == ("severe", "waters broke")
+
+
 def test_missing_catalog_file(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="not found"):
         load_catalog(tmp_path / "nope.yml")
