@@ -21,8 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.nlu.evaluation import phrasing_key as key  # noqa: E402
-from bot.nlu.evaluation import read_examples  # noqa: E402
-from bot.nlu.segments import sentences  # noqa: E402
+from bot.nlu.evaluation import read_examples, sentence_keys  # noqa: E402
 from bot.safety.corpus import load_corpus  # noqa: E402
 
 OUT = ROOT / "data" / "nlu" / "faq_context.yml"
@@ -137,17 +136,13 @@ def tests_keys() -> set[str]:
 
 
 def exam_sentence_keys() -> set[str]:
-    """Sentences of 5+ words in the red-flag exams and the CLINC150 exam: a generated phrasing
-    sharing one ("I don't have a fever.") would put exam text into training."""
+    """Sentences of 5+ words in the red-flag exams, the held-out set and the CLINC150 exam: a
+    generated phrasing sharing one ("I don't have a fever.") would put exam text into training."""
     texts = [m.text for m in load_corpus(sorted((ROOT / "tests/safety/blind").glob("*.yml")))]
     texts += [m.text for m in load_corpus([ROOT / "data/red_flags/validation.yml"])]
     texts += [e.text for e in read_examples(ROOT / "tests/nlu/heldout.yml")]
     texts += [e.text for e in read_examples(ROOT / "tests/nlu/clinc_exam.yml")]
-    return {k for t in texts for k in map(key, sentences(t)) if len(k.split()) >= 5}
-
-
-def shares_an_exam_sentence(text: str, exam_sentences: set[str]) -> bool:
-    return any(key(sentence) in exam_sentences for sentence in sentences(text))
+    return sentence_keys(texts)
 
 
 def generate(rng: random.Random) -> dict[str, list[str]]:
@@ -180,7 +175,7 @@ def main() -> int:
         for text in texts:
             k = key(text)
             fresh = k not in exams and k not in existing and k not in seen
-            if fresh and not shares_an_exam_sentence(text, exam_sentences):
+            if fresh and not sentence_keys([text]) & exam_sentences:
                 seen.add(k)
                 kept.append(text)
         blocks.append(

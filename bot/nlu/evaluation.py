@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.nlu.segments import sentences
 from bot.replies import (
     CARE_TEAM_SOON_INTENT,
     CHECK_INTENT,
@@ -219,6 +220,19 @@ def with_fallback_threshold(report: Report, threshold: float, ambiguity: float) 
 def phrasing_key(text: str) -> str:
     """A phrasing compared ignoring case and punctuation (training vs exam sets)."""
     return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
+
+
+SHARED_SENTENCE_WORDS = 5
+"""Short sentences ("yes", "help me") are shared by chance; five words or more are not."""
+
+
+def sentence_keys(texts: Iterable[str]) -> set[str]:
+    """The phrasing keys of the texts' sentences of ``SHARED_SENTENCE_WORDS`` words or more.
+
+    An exam and the training data must not share one.
+    """
+    keys = {phrasing_key(s) for text in texts for s in sentences(text)}
+    return {k for k in keys if len(k.split()) >= SHARED_SENTENCE_WORDS}
 
 
 def read_examples(path: Path) -> list[Example]:

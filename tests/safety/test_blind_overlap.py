@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.evaluation import phrasing_key, read_examples
-from bot.nlu.segments import sentences
+from bot.nlu.evaluation import read_examples, sentence_keys
 from bot.safety.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,15 +22,6 @@ VALIDATION = ROOT / "data" / "red_flags" / "validation.yml"
 TRAIN = ROOT / "data" / "red_flags" / "train"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 CLINC_EXAM = ROOT / "tests" / "nlu" / "clinc_exam.yml"
-# Short sentences ("yes", "help me") are shared by chance; five words or more are not.
-MIN_WORDS = 5
-
-
-def sentence_keys(texts: list[str]) -> set[str]:
-    keys = {phrasing_key(s) for text in texts for s in sentences(text)}
-    return {k for k in keys if len(k.split()) >= MIN_WORDS}
-
-
 @lru_cache(maxsize=1)
 def training_keys() -> frozenset[str]:
     """The sentence keys of everything the models are trained on (read once per session)."""
